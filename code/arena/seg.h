@@ -1,0 +1,64 @@
+/* arena/seg.h -- segments: page runs owned by one pool.
+ * Design: manual/design/seg.rst
+ *
+ * Contract between the arena layer (which owns it) and the pool layer. */
+#ifndef LAGOON_ARENA_SEG_H
+#define LAGOON_ARENA_SEG_H
+
+#include "arena/arena.h"
+
+#define seg_sig_value SIG_SEG
+#define seg_class_sig_value SIG_SEG_CLASS
+
+typedef struct Buffer Buffer;            /* pool/buffer.h */
+
+/* A segment class: design.seg.class.  Subclasses extend Seg by embedding
+ * it first and set `size`; init/finish chain to the superclass. */
+struct SegClass {
+  Sig sig;                 /* SIG_SEG_CLASS */
+  const char *name;
+  const SegClass *super;   /* NULL for the base class */
+  Size size;               /* sizeof the instance struct */
+  Res (*init)(Seg *seg, Pool *pool, Addr base, Size size, const mps_arg_s args[]);
+  void (*finish)(Seg *seg);
+};
+
+struct Seg {
+  Sig sig;                 /* SIG_SEG, set last by seg_init */
+  const SegClass *klass;
+  Pool *pool;              /* owner; fixed for the seg's life */
+  Arena *arena;
+  Addr base, limit;        /* [base, limit), grain-aligned */
+  Ring pool_ring;          /* in the owning pool's ring of segments */
+  Buffer *buffer;          /* attached buffer, if any */
+  RankSet rank_set;        /* ranks of references it may hold */
+  TraceSet white, grey, nailed;
+  RefSet summary;          /* design.seg.inv.summary */
+  AccessSet pm, sm;        /* protection mode, shield mode: design.shield */
+  unsigned depth;          /* shield expose depth */
+  void *pool_data;         /* spare word for the pool class */
+};
+
+extern const SegClass seg_class_base;
+
+/* Allocate a segment of `size` bytes (a positive multiple of the grain
+ * size) for `pool`, of class `klass`, with an instance struct of
+ * klass->size allocated from control memory.  Commits the memory.
+ * Results: RES_OK; RES_COMMIT_LIMIT if the commit limit would be
+ * exceeded even after releasing spare memory; RES_MEMORY if address space
+ * or control memory cannot be had (the VM arena adds a chunk before
+ * giving up); RES_RESOURCE where appropriate.  Nothing changes on
+ * failure.  Arena lock held. */
+Res seg_alloc(Seg **seg_o, const SegClass *klass, Pool *pool, Size size,
+              const SegPref *pref, const mps_arg_s args[]) WARN_UNUSED;
+/* Return the segment's pages to the arena (they may stay committed as
+ * spare).  Arena lock held. */
+void seg_free(Seg *seg);
+
+static inline Addr seg_base(const Seg *seg) { return seg->base; }
+static inline Addr seg_limit(const Seg *seg) { return seg->limit; }
+static inline Size seg_size(const Seg *seg) { return seg->limit - seg->base; }
+static inline Pool *seg_pool(const Seg *seg) { return seg->pool; }
+bool seg_check(const Seg *seg);
+
+#endif /* LAGOON_ARENA_SEG_H */
