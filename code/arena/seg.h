@@ -41,18 +41,39 @@ struct Seg {
 
 extern const SegClass seg_class_base;
 
+/* The base class's methods, for subclasses to chain to.  seg_base_init
+ * fills every field of Seg (seg->arena is set by seg_alloc before any
+ * init runs, design.seg.alloc.arena) and sets the signature;
+ * seg_base_finish clears it.  The pool links seg->pool_ring itself. */
+Res seg_base_init(Seg *seg, Pool *pool, Addr base, Size size, const mps_arg_s args[]);
+void seg_base_finish(Seg *seg);
+bool seg_class_check(const SegClass *klass);
+
 /* Allocate a segment of `size` bytes (a positive multiple of the grain
  * size) for `pool`, of class `klass`, with an instance struct of
- * klass->size allocated from control memory.  Commits the memory.
+ * klass->size allocated from control memory.  Commits the memory.  The
+ * page table names the segment for every page before klass->init runs.
+ * pref may be NULL for no preference.
  * Results: RES_OK; RES_COMMIT_LIMIT if the commit limit would be
- * exceeded even after releasing spare memory; RES_MEMORY if address space
- * or control memory cannot be had (the VM arena adds a chunk before
- * giving up); RES_RESOURCE where appropriate.  Nothing changes on
- * failure.  Arena lock held. */
-Res seg_alloc(Seg **seg_o, const SegClass *klass, Pool *pool, Size size,
-              const SegPref *pref, const mps_arg_s args[]) WARN_UNUSED;
+ * exceeded even after decommitting spare memory; RES_MEMORY if the OS
+ * refuses to commit memory, or a client arena is full; RES_RESOURCE if a
+ * VM arena cannot reserve the address space to grow (the manual's
+ * result for running out of address space: design.arena.res); or what
+ * klass->init returns.  On failure nothing stays allocated (the arena
+ * may have shed spare pages, or kept a control page for reuse).  Arena
+ * lock held. */
+Res seg_alloc_in(Seg **seg_o, Arena *arena, const SegClass *klass, Pool *pool, Size size,
+                 const SegPref *pref, const mps_arg_s args[]) WARN_UNUSED;
+/* seg_alloc(Seg **seg_o, const SegClass *klass, Pool *pool, Size size,
+ *           const SegPref *pref, const mps_arg_s args[])
+ * is seg_alloc_in on the pool's arena.  It is a macro because this layer
+ * cannot see inside a Pool (design.seg.alloc.arena): it expands where
+ * pool/pool.h, and so pool_arena(), is in scope. */
+#define seg_alloc(seg_o, klass, pool, size, pref, args) \
+  seg_alloc_in((seg_o), pool_arena(pool), (klass), (pool), (size), (pref), (args))
 /* Return the segment's pages to the arena (they may stay committed as
- * spare).  Arena lock held. */
+ * spare) and its struct to control memory, after klass->finish.  The
+ * pool must have unlinked seg->pool_ring.  Arena lock held. */
 void seg_free(Seg *seg);
 
 static inline Addr seg_base(const Seg *seg) { return seg->base; }

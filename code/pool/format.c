@@ -1,0 +1,61 @@
+/* pool/format.c -- object formats (minimal: SNC's needs).
+ * Design: manual/design/pool.rst (design.pool.format) */
+#include "pool/format.h"
+#include "pool/pool.h"
+#include "base/args.h"
+
+bool format_check(const Format *format)
+{
+  CHECK_SIG(format, SIG_FORMAT);
+  CHECK_PARENT(arena, format->arena);
+  CHECK(align_check(format->align));
+  return true;
+}
+
+Res format_create(Format **format_o, Arena *arena, const mps_arg_s args[])
+{
+  static const mps_key_t keys[] = {
+    MPS_KEY_FMT_ALIGN, MPS_KEY_FMT_HEADER_SIZE, MPS_KEY_FMT_SCAN,
+    MPS_KEY_FMT_SKIP, MPS_KEY_FMT_FWD, MPS_KEY_FMT_ISFWD, MPS_KEY_FMT_PAD,
+    MPS_KEY_FMT_CLASS
+  };
+  Format *format;
+  mps_arg_s arg;
+  void *p;
+  Align align;
+  Res res;
+
+  ASSERT(format_o != NULL);
+  ASSERT_VALID(arena, arena);
+  res = args_check(args, keys, ARRAY_LEN(keys));
+  if (res != RES_OK)
+    return res;
+  align = args_align(args, MPS_KEY_FMT_ALIGN, POOL_ALIGN_NATURAL);
+  if (!align_check(align) || align > arena_grain_size(arena))
+    return RES_PARAM;
+  res = arena_control_alloc(&p, arena, sizeof(Format));
+  if (res != RES_OK)
+    return res;
+  format = p;
+  format->arena = arena;
+  format->align = align;
+  format->header_size = args_size(args, MPS_KEY_FMT_HEADER_SIZE, 0);
+  format->scan = args_find(&arg, args, MPS_KEY_FMT_SCAN) ? arg.val.fmt_scan : NULL;
+  format->skip = args_find(&arg, args, MPS_KEY_FMT_SKIP) ? arg.val.fmt_skip : NULL;
+  format->fwd = args_find(&arg, args, MPS_KEY_FMT_FWD) ? arg.val.fmt_fwd : NULL;
+  format->isfwd = args_find(&arg, args, MPS_KEY_FMT_ISFWD) ? arg.val.fmt_isfwd : NULL;
+  format->pad = args_find(&arg, args, MPS_KEY_FMT_PAD) ? arg.val.fmt_pad : NULL;
+  format->klass = args_find(&arg, args, MPS_KEY_FMT_CLASS) ? arg.val.fmt_class : NULL;
+  format->pool_count = 0;
+  format->sig = SIG_FORMAT;
+  *format_o = format;
+  return RES_OK;
+}
+
+void format_destroy(Format *format)
+{
+  ASSERT_VALID(format, format);
+  ASSERT(format->pool_count == 0);   /* design.pool.format.destroy */
+  format->sig = SIG_INVALID;
+  arena_control_free(format->arena, format, sizeof(Format));
+}
