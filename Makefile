@@ -193,8 +193,13 @@ $(B)/example/%: example/%.c $(B)/libmps.a
 	    -Icode -o $@ $< $(B)/libmps.a $(LAGOON_LDFLAGS) $(LIBS) -lm
 
 # ==== BEGIN run-example (the lead defines the main example's command) ====
-run-example: example
-	@echo "run-example: no main example defined yet (see the Makefile)"; exit 1
+# The main example for this milestone: the example clients of the manual,
+# hello first, each built against the hot library and run; any failure stops.
+MAIN_EXAMPLES := hello ap sac commit_limit client_arena debug_pool frames
+run-example:
+	$(Q)$(MAKE) --no-print-directory VARIETY=hot BUILDDIR=build/hot example
+	$(Q)set -e; for e in $(MAIN_EXAMPLES); do \
+	  echo "== example/$$e"; build/hot/example/$$e; done
 # ==== END run-example ====
 
 # -- Install -------------------------------------------------------------
