@@ -195,6 +195,11 @@ extern const struct mps_key_s _mps_key_ARENA_SIZE;
 extern const struct mps_key_s _mps_key_ARENA_ZONED;
 #define MPS_KEY_ARENA_ZONED (&_mps_key_ARENA_ZONED)
 #define MPS_KEY_ARENA_ZONED_FIELD b
+/* Lagoon extension: false asks for stop-the-world collection only (no
+ * incremental barriers).  Default true.  MPS clients never pass it. */
+extern const struct mps_key_s _mps_key_ARENA_INCREMENTAL;
+#define MPS_KEY_ARENA_INCREMENTAL (&_mps_key_ARENA_INCREMENTAL)
+#define MPS_KEY_ARENA_INCREMENTAL_FIELD b
 extern const struct mps_key_s _mps_key_CHAIN;
 #define MPS_KEY_CHAIN (&_mps_key_CHAIN)
 #define MPS_KEY_CHAIN_FIELD chain

@@ -57,6 +57,8 @@ Res arena_params_read(ArenaParams *params, const mps_arg_s args[])
   }
   if (args_find(&arg, args, MPS_KEY_ARENA_ZONED))
     params->zoned = arg.val.b != 0;
+  if (args_find(&arg, args, MPS_KEY_ARENA_INCREMENTAL))
+    params->incremental = arg.val.b != 0;
   if (args_find(&arg, args, MPS_KEY_ARENA_EXTENDED))
     params->extended = (mps_arena_extended_t)arg.val.fun;
   if (args_find(&arg, args, MPS_KEY_ARENA_CONTRACTED))
@@ -100,7 +102,7 @@ void arena_init(Arena *arena, const ArenaClass *klass, const ArenaParams *params
   arena->grain_shift = size_log2(params->grain_size);
   arena->zone_shift = zone_shift;
   arena->zoned = params->zoned;
-  arena->incremental = true;
+  arena->incremental = params->incremental;
   arena->primary = NULL;
   ring_init(&arena->chunk_ring);
   arena->chunk_root = NULL;

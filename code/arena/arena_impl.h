@@ -18,6 +18,7 @@ typedef struct ArenaParams {
   double spare;                /* MPS_KEY_SPARE or _SPARE_COMMIT_LIMIT */
   double pause_time;           /* MPS_KEY_PAUSE_TIME */
   bool zoned;                  /* MPS_KEY_ARENA_ZONED */
+  bool incremental;            /* MPS_KEY_ARENA_INCREMENTAL (Lagoon) */
   mps_arena_extended_t extended;
   mps_arena_contracted_t contracted;
 } ArenaParams;

@@ -19,6 +19,7 @@ static const mps_key_t cl_arena_keys[] = {
   MPS_KEY_SPARE_COMMIT_LIMIT,
   MPS_KEY_PAUSE_TIME,
   MPS_KEY_ARENA_ZONED,
+  MPS_KEY_ARENA_INCREMENTAL,
   MPS_KEY_ARENA_EXTENDED,
   MPS_KEY_ARENA_CONTRACTED,
 };
@@ -59,6 +60,7 @@ static Res cl_arena_create(Arena **arena_o, const ArenaClass *klass, const mps_a
     .spare = CONFIG_SPARE_DEFAULT,
     .pause_time = CONFIG_PAUSE_TIME_DEFAULT,
     .zoned = true,
+    .incremental = true,
   };
   mps_arg_s arg;
   Addr block, base, limit;

@@ -13,6 +13,7 @@ static const mps_key_t vm_arena_keys[] = {
   MPS_KEY_SPARE_COMMIT_LIMIT,
   MPS_KEY_PAUSE_TIME,
   MPS_KEY_ARENA_ZONED,
+  MPS_KEY_ARENA_INCREMENTAL,
   MPS_KEY_ARENA_EXTENDED,
   MPS_KEY_ARENA_CONTRACTED,
   MPS_KEY_VMW3_TOP_DOWN,      /* accepted; only Windows would use it */
@@ -35,6 +36,7 @@ static Res vm_arena_create(Arena **arena_o, const ArenaClass *klass, const mps_a
     .spare = CONFIG_SPARE_DEFAULT,
     .pause_time = CONFIG_PAUSE_TIME_DEFAULT,
     .zoned = true,
+    .incremental = true,
   };
   Size size, minimum, overhead;
   Shift shift;

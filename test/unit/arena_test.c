@@ -84,6 +84,8 @@ START_TEST(create_defaults)
   ck_assert_uint_eq(arena_commit_limit(arena), SIZE_MAX);
   ck_assert(arena_spare(arena) == CONFIG_SPARE_DEFAULT);
   ck_assert(arena_pause_time(arena) == CONFIG_PAUSE_TIME_DEFAULT);
+  ck_assert(arena->incremental);
+  ck_assert(arena->zoned);
   /* only the first chunk's tables (and the arena) are committed */
   ck_assert_uint_gt(arena_committed(arena), 0);
   ck_assert_uint_lt(arena_committed(arena), arena_reserved(arena) / 64);
@@ -96,6 +98,24 @@ START_TEST(create_defaults)
   ck_assert(arena_is_locked(arena));
   arena_leave(arena);
   arena_leave(arena);
+  arena_destroy(arena);
+}
+END_TEST
+
+/* MPS_KEY_ARENA_INCREMENTAL and MPS_KEY_ARENA_ZONED are kept for the
+ * trace and the placement policy. */
+START_TEST(incremental_and_zoned_keys)
+{
+  Arena *arena = NULL;
+  Res res;
+  MPS_ARGS_BEGIN(args) {
+    MPS_ARGS_ADD(args, MPS_KEY_ARENA_INCREMENTAL, 0);
+    MPS_ARGS_ADD(args, MPS_KEY_ARENA_ZONED, 0);
+    res = arena_create(&arena, arena_class_vm(), args);
+  } MPS_ARGS_END(args);
+  ck_assert_int_eq(res, RES_OK);
+  ck_assert(!arena->incremental);
+  ck_assert(!arena->zoned);
   arena_destroy(arena);
 }
 END_TEST
@@ -696,6 +716,7 @@ int main(void)
 
   tcase_set_timeout(tc, 20);
   tcase_add_test(tc, create_defaults);
+  tcase_add_test(tc, incremental_and_zoned_keys);
   tcase_add_test(tc, small_size_rounds_up);
   tcase_add_test(tc, grows_beyond_arena_size);
   tcase_add_test(tc, accounting_each_step);
