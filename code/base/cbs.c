@@ -137,12 +137,25 @@ static unsigned cbs_tree_path(CBSNode **path, const CBS *cbs, Addr addr)
   return depth;
 }
 
-/* After nodes on a path changed their ranges in place (keeping the
- * order), restore design.cbs.inv.max along it, bottom up. */
-static void cbs_path_update(CBSNode **path, unsigned depth)
+/* After `changed`, a node on the path, changed its range in place
+ * (keeping the order; the tree's shape and so every height are as they
+ * were), restore design.cbs.inv.max from it up.  Nodes below it on the
+ * path are untouched, and a node's max depends only on its own range and
+ * its children's maxes, so the walk stops at the first node whose max
+ * comes out unchanged. */
+static void cbs_path_update(CBSNode **path, unsigned depth, const CBSNode *changed)
 {
-  while (depth > 0)
-    cbs_node_update(path[--depth]);
+  unsigned i = depth;
+  while (i > 0 && path[i - 1] != changed)
+    --i;
+  ASSERT_CRIT(i > 0);
+  while (i > 0) {
+    CBSNode *n = path[--i];
+    Size old = n->max;
+    cbs_node_update(n);
+    if (n->max == old)
+      break;
+  }
 }
 
 /* Re-find the node with this base and update the maxes on its path. */
@@ -151,7 +164,7 @@ static void cbs_update_to(CBS *cbs, Addr base)
   CBSNode *path[CBS_HEIGHT_MAX];
   unsigned depth = cbs_tree_path(path, cbs, base);
   ASSERT_CRIT(depth > 0 && path[depth - 1]->base == base);
-  cbs_path_update(path, depth);
+  cbs_path_update(path, depth, path[depth - 1]);
 }
 
 /* Nodes from the callbacks ----------------------------------------------- */
@@ -362,12 +375,12 @@ Res cbs_insert(Range *range_o, CBS *cbs, const Range *range)
     range_init(range_o, pred_base, new_limit);
   } else if (join_low) {
     pred->limit = range->limit;
-    cbs_path_update(path, depth);
+    cbs_path_update(path, depth, pred);
     range_init(range_o, pred->base, pred->limit);
   } else if (join_high) {
     /* Order is kept: nothing lies between pred and succ. */
     succ->base = range->base;
-    cbs_path_update(path, depth);
+    cbs_path_update(path, depth, succ);
     range_init(range_o, succ->base, succ->limit);
   } else {
     res = cbs_node_alloc_(&n, cbs);
@@ -415,10 +428,10 @@ Res cbs_delete(Range *range_o, CBS *cbs, const Range *range)
     cbs->count -= 1;
   } else if (n->base == range->base) {
     n->base = range->limit;
-    cbs_path_update(path, depth);
+    cbs_path_update(path, depth, n);
   } else if (n->limit == range->limit) {
     n->limit = range->base;
-    cbs_path_update(path, depth);
+    cbs_path_update(path, depth, n);
   } else {
     /* From the middle: the upper remainder needs a node of its own. */
     CBSNode *high;
@@ -426,7 +439,7 @@ Res cbs_delete(Range *range_o, CBS *cbs, const Range *range)
     if (res != RES_OK)
       return res;
     n->limit = range->base;
-    cbs_path_update(path, depth);
+    cbs_path_update(path, depth, n);
     high->left = high->right = NULL;
     high->base = range->limit;
     high->limit = old.limit;
@@ -478,13 +491,24 @@ static Range cbs_find_delete_part(const Range *old, Size size, FindDelete fd)
 }
 
 /* design.cbs.find.delete: deleting an end or the whole of a range never
- * needs a node, so this cannot fail. */
-static void cbs_find_finish(Range *range_o, Range *old_o, CBS *cbs, const CBSNode *n,
-                        Size size, FindDelete fd)
+ * needs a node, so this cannot fail.  path[0..depth) leads from the root
+ * to n: cutting an end off n is done in place along it, without a second
+ * walk. */
+static void cbs_find_finish(Range *range_o, Range *old_o, CBS *cbs, CBSNode **path,
+                            unsigned depth, CBSNode *n, Size size, FindDelete fd)
 {
   Range old = range_make(n->base, n->limit);
   Range part = cbs_find_delete_part(&old, size, fd);
-  if (fd != FIND_DELETE_NONE) {
+  ASSERT_CRIT(depth > 0 && path[depth - 1] == n);
+  if ((fd == FIND_DELETE_LOW || fd == FIND_DELETE_HIGH) && range_size(&old) > size) {
+    if (fd == FIND_DELETE_LOW)
+      n->base = part.limit;
+    else
+      n->limit = part.base;
+    cbs_path_update(path, depth, n);
+    cbs->size -= size;
+    ASSERT_CRIT(cbs_check(cbs));
+  } else if (fd != FIND_DELETE_NONE) {
     Range containing;
     Res res = cbs_delete(&containing, cbs, &part);
     ASSERT(res == RES_OK);
@@ -515,12 +539,16 @@ static void cbs_check_find_args(const Range *range_o, const Range *old_o, const 
  * enough range, so the first node found is the lowest. */
 bool cbs_find_first(Range *range_o, Range *old_o, CBS *cbs, Size size, FindDelete fd)
 {
-  const CBSNode *n;
+  CBSNode *path[CBS_HEIGHT_MAX];
+  unsigned depth = 0;
+  CBSNode *n;
   cbs_check_find_args(range_o, old_o, cbs, size, fd);
   n = cbs->root;
   if (cbs_node_max(n) < size)
     return false;
   for (;;) {
+    ASSERT_CRIT(depth < CBS_HEIGHT_MAX);
+    path[depth++] = n;
     if (cbs_node_max(n->left) >= size)
       n = n->left;
     else if (cbs_node_range_size(n) >= size)
@@ -529,18 +557,22 @@ bool cbs_find_first(Range *range_o, Range *old_o, CBS *cbs, Size size, FindDelet
       n = n->right;
     ASSERT_CRIT(n != NULL && n->max >= size);
   }
-  cbs_find_finish(range_o, old_o, cbs, n, size, fd);
+  cbs_find_finish(range_o, old_o, cbs, path, depth, n, size, fd);
   return true;
 }
 
 bool cbs_find_last(Range *range_o, Range *old_o, CBS *cbs, Size size, FindDelete fd)
 {
-  const CBSNode *n;
+  CBSNode *path[CBS_HEIGHT_MAX];
+  unsigned depth = 0;
+  CBSNode *n;
   cbs_check_find_args(range_o, old_o, cbs, size, fd);
   n = cbs->root;
   if (cbs_node_max(n) < size)
     return false;
   for (;;) {
+    ASSERT_CRIT(depth < CBS_HEIGHT_MAX);
+    path[depth++] = n;
     if (cbs_node_max(n->right) >= size)
       n = n->right;
     else if (cbs_node_range_size(n) >= size)
@@ -549,7 +581,7 @@ bool cbs_find_last(Range *range_o, Range *old_o, CBS *cbs, Size size, FindDelete
       n = n->left;
     ASSERT_CRIT(n != NULL && n->max >= size);
   }
-  cbs_find_finish(range_o, old_o, cbs, n, size, fd);
+  cbs_find_finish(range_o, old_o, cbs, path, depth, n, size, fd);
   return true;
 }
 
@@ -557,7 +589,9 @@ bool cbs_find_last(Range *range_o, Range *old_o, CBS *cbs, Size size, FindDelete
  * the lowest of several equally large ranges is found. */
 bool cbs_find_largest(Range *range_o, Range *old_o, CBS *cbs, Size size, FindDelete fd)
 {
-  const CBSNode *n;
+  CBSNode *path[CBS_HEIGHT_MAX];
+  unsigned depth = 0;
+  CBSNode *n;
   Size max;
   cbs_check_find_args(range_o, old_o, cbs, size, fd);
   n = cbs->root;
@@ -565,6 +599,8 @@ bool cbs_find_largest(Range *range_o, Range *old_o, CBS *cbs, Size size, FindDel
   if (max < size)
     return false;
   for (;;) {
+    ASSERT_CRIT(depth < CBS_HEIGHT_MAX);
+    path[depth++] = n;
     if (cbs_node_max(n->left) == max)
       n = n->left;
     else if (cbs_node_range_size(n) == max)
@@ -573,7 +609,7 @@ bool cbs_find_largest(Range *range_o, Range *old_o, CBS *cbs, Size size, FindDel
       n = n->right;
     ASSERT_CRIT(n != NULL && n->max == max);
   }
-  cbs_find_finish(range_o, old_o, cbs, n, size, fd);
+  cbs_find_finish(range_o, old_o, cbs, path, depth, n, size, fd);
   return true;
 }
 

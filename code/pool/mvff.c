@@ -18,7 +18,11 @@ bool mvff_check(const MVFF *mvff)
   CHECK_BOOL(mvff->slot_high);
   CHECK_BOOL(mvff->first_fit);
   /* design.mvff.inv.free: free memory lies in the pool's segments */
-  CHECK(land_size(&mvff->free_land) <= mvff->total_size);
+  CHECK(land_size(&mvff->free_land) + mvff->cache_size <= mvff->total_size);
+  CHECK(mvff->cache_max <= MVFF_CACHE_MAX_SIZE);
+  CHECK(mvff->cache_max == 0 || mvff->cache_max >= mvff->pool.align);
+  CHECK(mvff->cache_max != 0 || mvff->cache_size == 0);
+  CHECK(((Size)1 << mvff->align_shift) == mvff->pool.align);
   return true;
 }
 
@@ -26,6 +30,10 @@ static void mvff_set_total(MVFF *mvff, Size total)
 {
   mvff->total_size = total;
   mvff->spare_limit = (Size)(mvff->spare * (double)total);
+  /* design.mvff.cache.limit: a fraction of the pool, at least a floor */
+  mvff->cache_limit = total / MVFF_CACHE_FRACTION;
+  if (mvff->cache_limit < MVFF_CACHE_BYTES)
+    mvff->cache_limit = MVFF_CACHE_BYTES;
 }
 
 static void mvff_varargs(mps_arg_s args[], va_list varargs)
@@ -93,6 +101,16 @@ static Res mvff_init_common(Pool *pool, const mps_arg_s args[], bool debug)
   mvff->first_fit = args_bool(args, MPS_KEY_MVFF_FIRST_FIT, true);
   mvff->debug = NULL;
   mvff_set_total(mvff, 0);
+  /* design.mvff.cache: one class per multiple of the alignment */
+  mvff->align_shift = size_log2(align);
+  mvff->cache_max = (Size)MVFF_CACHE_CLASSES << mvff->align_shift;
+  if (mvff->cache_max > MVFF_CACHE_MAX_SIZE)
+    mvff->cache_max = MVFF_CACHE_MAX_SIZE;
+  if (mvff->cache_max < align)
+    mvff->cache_max = 0;
+  mvff->cache_size = 0;
+  for (Index i = 0; i <= MVFF_CACHE_CLASSES; ++i)
+    mvff->cache[i] = 0;
 
   node_args[0].key = MPS_KEY_MFS_UNIT_SIZE;
   node_args[0].val.size = CBS_NODE_SIZE;
@@ -120,6 +138,8 @@ static void mvff_finish(Pool *pool)
   MVFF *mvff = mvff_of_pool(pool);
   Ring *node, *next;
 
+  /* Cached blocks lie in the segments freed below. */
+  mvff->cache_size = 0;
   land_finish(&mvff->free_land);
   pool_finish(&mvff->node_pool.pool);
   RING_FOR(node, &pool->seg_ring, next) {
@@ -163,15 +183,105 @@ static Res mvff_extend(MVFF *mvff, Size size)
   return RES_OK;
 }
 
-/* design.mvff.fit: the search direction and the end of the found range
- * the block is cut from. */
+/* design.mvff.fit: SLOT_HIGH chooses the range searched for (the
+ * highest-addressed that fits, else the lowest); FIRST_FIT chooses the
+ * end of it the block is cut from (the low end, else the high end).
+ * When the land's freelist is empty (almost always) its CBS is asked
+ * directly, which saves the land's second search. */
 static inline bool mvff_find(Range *range_o, MVFF *mvff, Size size)
 {
   Range old;
-  FindDelete fd = (mvff->slot_high == mvff->first_fit) ? FIND_DELETE_HIGH : FIND_DELETE_LOW;
+  Land *land = &mvff->free_land;
+  FindDelete fd = mvff->first_fit ? FIND_DELETE_LOW : FIND_DELETE_HIGH;
+  if (LIKELY(freelist_is_empty(&land->fl))) {
+    if (mvff->slot_high)
+      return cbs_find_last(range_o, &old, &land->cbs, size, fd);
+    return cbs_find_first(range_o, &old, &land->cbs, size, fd);
+  }
   if (mvff->slot_high)
-    return land_find_last(range_o, &old, &mvff->free_land, size, fd);
-  return land_find_first(range_o, &old, &mvff->free_land, size, fd);
+    return land_find_last(range_o, &old, land, size, fd);
+  return land_find_first(range_o, &old, land, size, fd);
+}
+
+static void mvff_add_free(MVFF *mvff, Addr base, Addr limit);
+
+/* The front cache: design.mvff.cache ---------------------------------- */
+
+static inline bool mvff_cacheable(const MVFF *mvff, Size size)
+{
+  return size <= mvff->cache_max;
+}
+
+static inline Addr *mvff_cache_head(MVFF *mvff, Size size)
+{
+  ASSERT_CRIT(size_is_aligned(size, mvff->pool.align));
+  return &mvff->cache[size >> mvff->align_shift];
+}
+
+static inline Addr mvff_cache_next(Addr block)
+{
+  return *(Addr *)addr_ptr(block);
+}
+
+void mvff_cache_flush(MVFF *mvff)
+{
+  ASSERT_CRIT(mvff_check(mvff));
+  if (mvff->cache_size == 0)
+    return;
+  for (Index i = 1; i <= MVFF_CACHE_CLASSES; ++i) {
+    Size size = (Size)i << mvff->align_shift;
+    Addr block = mvff->cache[i];
+    mvff->cache[i] = 0;
+    while (block != 0) {
+      Addr next = mvff_cache_next(block);
+      mvff->cache_size -= size;
+      /* One at a time, so that each completed segment may go back:
+       * design.mvff.spare */
+      mvff_add_free(mvff, block, block + size);
+      block = next;
+    }
+  }
+  ASSERT(mvff->cache_size == 0);
+}
+
+#ifdef CONFIG_VAR_COOL
+/* design.mvff.cache.double: in cool, a block being freed must not be in
+ * the land nor (among the first entries) in its class list. */
+static bool mvff_cache_not_free(MVFF *mvff, Addr block, Size size)
+{
+  Range r;
+  Count n = 0;
+  if (land_lookup(&r, &mvff->free_land, block)
+      || land_lookup(&r, &mvff->free_land, block + size - 1))
+    return false;
+  for (Addr b = *mvff_cache_head(mvff, size); b != 0 && n < 64; b = mvff_cache_next(b), ++n)
+    if (b == block)
+      return false;
+  return true;
+}
+#endif
+
+/* design.mvff.cache.flush: the land cannot serve size bytes.  Flush
+ * the cache first when it holds a good part of its limit (its blocks may
+ * coalesce into a range that fits); otherwise extend, and flush only if
+ * that fails (at the commit limit, say) before trying the arena again.
+ * RES_OK means the land can now serve the request. */
+static Res mvff_grow(MVFF *mvff, Size size)
+{
+  Res res;
+  Range r;
+  if (mvff->cache_size >= mvff->cache_limit / MVFF_CACHE_FLUSH_FIRST) {
+    mvff_cache_flush(mvff);
+    if (land_find_first(&r, &r, &mvff->free_land, size, FIND_DELETE_NONE))
+      return RES_OK;
+  }
+  res = mvff_extend(mvff, size);
+  if (res == RES_OK || mvff->cache_size == 0)
+    return res;
+  mvff_cache_flush(mvff);
+  if (land_find_first(&r, &r, &mvff->free_land, size, FIND_DELETE_NONE))
+    return RES_OK;
+  return mvff_extend(mvff, size);
 }
 
 static Res mvff_alloc(Addr *p_o, Pool *pool, Size size)
@@ -180,8 +290,18 @@ static Res mvff_alloc(Addr *p_o, Pool *pool, Size size)
   Range range;
 
   ASSERT_CRIT(mvff_check(mvff));
+  if (LIKELY(mvff_cacheable(mvff, size))) {
+    Addr *head = mvff_cache_head(mvff, size);
+    Addr block = *head;
+    if (block != 0) {
+      *head = mvff_cache_next(block);
+      mvff->cache_size -= size;
+      *p_o = block;
+      return RES_OK;
+    }
+  }
   if (UNLIKELY(!mvff_find(&range, mvff, size))) {
-    Res res = mvff_extend(mvff, size);
+    Res res = mvff_grow(mvff, size);
     if (res != RES_OK)
       return res;
     if (!mvff_find(&range, mvff, size)) {
@@ -213,7 +333,7 @@ static void mvff_reduce(MVFF *mvff, const Range *freed)
   mvff_set_total(mvff, mvff->total_size - released);
 }
 
-static inline void mvff_add_free(MVFF *mvff, Addr base, Addr limit)
+static void mvff_add_free(MVFF *mvff, Addr base, Addr limit)
 {
   Range range, coalesced;
   Res res;
@@ -233,6 +353,26 @@ static void mvff_free(Pool *pool, Addr old, Size size)
 {
   MVFF *mvff = mvff_of_pool(pool);
   ASSERT_CRIT(mvff_check(mvff));
+  if (LIKELY(mvff_cacheable(mvff, size))) {
+    Addr *head = mvff_cache_head(mvff, size);
+    /* design.mvff.cache.spare: cached bytes count as free; a free that
+     * would take free memory over the spare limit goes to the land,
+     * with the cache, so that segments can go back. */
+    if (LIKELY(land_size(&mvff->free_land) + mvff->cache_size + size
+               <= mvff->spare_limit)) {
+      /* design.mvff.cache.double: hot catches an immediate re-free, cool
+       * a block already free anywhere near. */
+      ASSERT(old != *head);
+      ASSERT_CRIT(mvff_cache_not_free(mvff, old, size));
+      *(Addr *)addr_ptr(old) = *head;
+      *head = old;
+      mvff->cache_size += size;
+      if (UNLIKELY(mvff->cache_size > mvff->cache_limit))
+        mvff_cache_flush(mvff);
+      return;
+    }
+    mvff_cache_flush(mvff);
+  }
   mvff_add_free(mvff, old, old + size);
 }
 
@@ -249,10 +389,17 @@ static Res mvff_buffer_fill(Addr *base_o, Addr *limit_o, Pool *pool,
   UNUSED(buf);
   ASSERT_CRIT(mvff_check(mvff));
   want = size_align_up(want, pool->align);
-  found = land_find_largest(&range, &old, &mvff->free_land, want, FIND_DELETE_LOW)
-          || land_find_largest(&range, &old, &mvff->free_land, size, FIND_DELETE_ENTIRE);
+  found = land_find_largest(&range, &old, &mvff->free_land, want, FIND_DELETE_LOW);
+  if (!found && mvff->cache_size > 0) {
+    /* design.mvff.cache.buffer: allocation points never take cached
+     * blocks, so give them to the land before settling for less. */
+    mvff_cache_flush(mvff);
+    found = land_find_largest(&range, &old, &mvff->free_land, want, FIND_DELETE_LOW);
+  }
+  if (!found)
+    found = land_find_largest(&range, &old, &mvff->free_land, size, FIND_DELETE_ENTIRE);
   if (!found) {
-    Res res = mvff_extend(mvff, size);
+    Res res = mvff_grow(mvff, size);
     if (res != RES_OK)
       return res;
     found = land_find_largest(&range, &old, &mvff->free_land, want, FIND_DELETE_LOW)
@@ -278,7 +425,8 @@ static Size mvff_total_size(const Pool *pool)
 
 static Size mvff_free_size(const Pool *pool)
 {
-  return land_size(&((const MVFF *)(const void *)pool)->free_land);
+  const MVFF *mvff = (const MVFF *)(const void *)pool;
+  return land_size(&mvff->free_land) + mvff->cache_size;
 }
 
 static Res mvff_describe(const Pool *pool, mps_lib_FILE *stream, Count depth)
@@ -287,6 +435,8 @@ static Res mvff_describe(const Pool *pool, mps_lib_FILE *stream, Count depth)
   Res res = pool_write(stream, depth, "extend_by", mvff->extend_by);
   if (res == RES_OK)
     res = pool_write(stream, depth, "free_ranges", land_count(&mvff->free_land));
+  if (res == RES_OK)
+    res = pool_write(stream, depth, "cached_bytes", mvff->cache_size);
   if (res == RES_OK)
     res = pool_write(stream, depth, "segments", ring_length(&pool->seg_ring));
   return res;
@@ -297,7 +447,7 @@ const PoolClass mvff_class = {
   .name = "MVFF",
   .super = &pool_class_abstract,
   .size = sizeof(MVFF),
-  .attr = POOL_ATTR_ALLOC | POOL_ATTR_FREE | POOL_ATTR_BUFFER,
+  .attr = POOL_ATTR_ALLOC | POOL_ATTR_FREE | POOL_ATTR_BUFFER | POOL_ATTR_FRAMES,
   .varargs = mvff_varargs,
   .init = mvff_init,
   .finish = mvff_finish,
@@ -308,8 +458,8 @@ const PoolClass mvff_class = {
   .buffer_finish = pool_triv_buffer_finish,
   .buffer_fill = mvff_buffer_fill,
   .buffer_empty = mvff_buffer_empty,
-  .frame_push = pool_no_frame_push,
-  .frame_pop = pool_no_frame_pop,
+  .frame_push = pool_triv_frame_push,
+  .frame_pop = pool_triv_frame_pop,
   .total_size = mvff_total_size,
   .free_size = mvff_free_size,
   .debug_mixin = pool_no_debug_mixin,
@@ -338,6 +488,10 @@ static Res mvff_debug_init(Pool *pool, const mps_arg_s args[])
   Res res = mvff_init_common(pool, args, true);
   if (res != RES_OK)
     return res;
+  /* design.mvff.cache.debug: no cache, so that every free reaches the
+   * land at once (splatted, checked for double frees) and every free
+   * range is walked by mps_pool_check_free_space. */
+  d->mvff.cache_max = 0;
   res = debug_mixin_init(&d->debug, pool, args, mvff_free_walk);
   if (res != RES_OK) {
     mvff_finish(pool);
@@ -360,7 +514,8 @@ const PoolClass mvff_debug_class = {
   .name = "MVFFDebug",
   .super = &mvff_class,
   .size = sizeof(MVFFDebug),
-  .attr = POOL_ATTR_ALLOC | POOL_ATTR_FREE | POOL_ATTR_BUFFER | POOL_ATTR_DEBUG,
+  .attr = POOL_ATTR_ALLOC | POOL_ATTR_FREE | POOL_ATTR_BUFFER | POOL_ATTR_FRAMES
+          | POOL_ATTR_DEBUG,
   .varargs = mvff_debug_varargs,
   .init = mvff_debug_init,
   .finish = mvff_debug_finish,
@@ -371,8 +526,8 @@ const PoolClass mvff_debug_class = {
   .buffer_finish = pool_triv_buffer_finish,
   .buffer_fill = debug_buffer_fill,
   .buffer_empty = debug_buffer_empty,
-  .frame_push = pool_no_frame_push,
-  .frame_pop = pool_no_frame_pop,
+  .frame_push = pool_triv_frame_push,
+  .frame_pop = pool_triv_frame_pop,
   .total_size = mvff_total_size,
   .free_size = mvff_free_size,
   .debug_mixin = mvff_debug_mixin,
