@@ -5,6 +5,8 @@
 #include "base/args.h"
 
 #define MVT_SEG_SIZE_MIN ((Size)65536)
+/* Bound on max_size and on reserve_depth * mean_size. */
+#define MVT_SIZE_LIMIT ((Size)1 << (WORD_WIDTH - 4))
 
 static inline MVT *mvt_of_pool(Pool *pool) { return (MVT *)(void *)pool; }
 
@@ -15,8 +17,8 @@ bool mvt_check(const MVT *mvt)
   CHECK(land_check(&mvt->free_land));
   CHECK(0 < mvt->min_size && mvt->min_size <= mvt->mean_size);
   CHECK(mvt->mean_size <= mvt->max_size);
-  CHECK(mvt->reserve_depth > 0);
-  CHECK(mvt->frag_limit >= 0.0 && mvt->frag_limit <= 1.0);
+  CHECK(mvt->reserve == mvt->reserve_depth * mvt->mean_size);
+  CHECK(mvt->frag_limit > 0.0 && mvt->frag_limit <= 1.0);
   CHECK(land_size(&mvt->free_land) <= mvt->total_size);
   return true;
 }
@@ -63,11 +65,14 @@ static Res mvt_init(Pool *pool, const mps_arg_s args[])
   max_size = args_size(args, MPS_KEY_MAX_SIZE, MVT_MAX_SIZE_DEFAULT);
   depth = args_count(args, MPS_KEY_MVT_RESERVE_DEPTH, MVT_RESERVE_DEPTH_DEFAULT);
   frag = args_double(args, MPS_KEY_MVT_FRAG_LIMIT, MVT_FRAG_LIMIT_DEFAULT);
-  /* design.mvt.args */
+  /* design.mvt.args, as the manual has them: the sizes are hints but
+   * must satisfy 0 < min <= mean <= max; any reserve depth, 0 included
+   * (no reserve), as long as depth * mean fits; a fragmentation limit in
+   * (0.0, 1.0], since 0.0 would make the pool pure first fit.  The size
+   * and depth bounds keep the pool's arithmetic from overflowing. */
   if (min_size == 0 || min_size > mean_size || mean_size > max_size
-      || max_size > ((Size)1 << (WORD_WIDTH - 4)) || depth == 0
-      || depth > ((Size)1 << (WORD_WIDTH - 4)) / mean_size
-      || !(frag >= 0.0 && frag <= 1.0))
+      || max_size > MVT_SIZE_LIMIT || depth > MVT_SIZE_LIMIT / mean_size
+      || !(frag > 0.0 && frag <= 1.0))
     return RES_PARAM;
 
   res = pool_abstract_init(pool, args);
@@ -248,7 +253,7 @@ const PoolClass mvt_class = {
   .name = "MVT",
   .super = &pool_class_abstract,
   .size = sizeof(MVT),
-  .attr = POOL_ATTR_FREE | POOL_ATTR_BUFFER,
+  .attr = POOL_ATTR_FREE | POOL_ATTR_BUFFER | POOL_ATTR_FRAMES,
   .varargs = mvt_varargs,
   .init = mvt_init,
   .finish = mvt_finish,
@@ -259,8 +264,8 @@ const PoolClass mvt_class = {
   .buffer_finish = pool_triv_buffer_finish,
   .buffer_fill = mvt_buffer_fill,
   .buffer_empty = mvt_buffer_empty,
-  .frame_push = pool_no_frame_push,
-  .frame_pop = pool_no_frame_pop,
+  .frame_push = pool_triv_frame_push,
+  .frame_pop = pool_triv_frame_pop,
   .total_size = mvt_total_size,
   .free_size = mvt_free_size,
   .debug_mixin = pool_no_debug_mixin,

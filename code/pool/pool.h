@@ -204,6 +204,8 @@ Res pool_no_buffer_fill(Addr *base_o, Addr *limit_o, Pool *pool, Buffer *buf, Si
 void pool_no_buffer_empty(Pool *pool, Buffer *buf, Addr init, Addr limit);
 Res pool_no_frame_push(Frame **frame_o, Pool *pool, Buffer *buf);
 Res pool_no_frame_pop(Pool *pool, Buffer *buf, Frame *frame);
+Res pool_triv_frame_push(Frame **frame_o, Pool *pool, Buffer *buf);
+Res pool_triv_frame_pop(Pool *pool, Buffer *buf, Frame *frame);
 PoolDebugMixin *pool_no_debug_mixin(Pool *pool);
 Res pool_triv_describe(const Pool *pool, mps_lib_FILE *stream, Count depth);
 Res pool_no_whiten(Pool *pool, Trace *trace, Seg *seg);

@@ -1,7 +1,9 @@
 /* test/unit/mvt_test.c -- MVT internals: buffer fills of fill_size,
  * large blocks in their own segment, first fit over the fragmentation
- * limit, the reserve.  Design: manual/design/mvt.rst */
+ * limit, the reserve (and none at depth 0), frames that free nothing.
+ * Design: manual/design/mvt.rst */
 #include "pool/mvt.h"
+#include "pool/buffer.h"
 #include "mpsavm.h"
 
 #include <check.h>
@@ -73,12 +75,13 @@ END_TEST
 
 START_TEST(first_fit_over_frag_limit)
 {
-  Pool *pool = make(0.0, 100000);
+  /* The smallest limit the manual allows is just above 0.0. */
+  Pool *pool = make(0.01, 100000);
   Addr b1, l1, b2, l2, b3, l3;
   ck_assert_int_eq(pool->klass->buffer_fill(&b1, &l1, pool, NULL, 64), RES_OK);
   ck_assert_int_eq(pool->klass->buffer_fill(&b2, &l2, pool, NULL, 64), RES_OK);
-  /* Free a small hole at the bottom of the first region: with a zero
-   * limit it is reused first. */
+  /* Free a small hole at the bottom of the first region: with free
+   * space far over the limit it is reused first. */
   pool_free(pool, b1, 128);
   ck_assert_int_eq(pool->klass->buffer_fill(&b3, &l3, pool, NULL, 64), RES_OK);
   ck_assert_uint_eq(b3, b1);
@@ -86,6 +89,59 @@ START_TEST(first_fit_over_frag_limit)
   pool_free(pool, b1 + 128, l1 - b1 - 128);
   pool_free(pool, b2, l2 - b2);
   pool_free(pool, b3, l3 - b3);
+  ck_assert_uint_eq(pool_free_size(pool), pool_total_size(pool));
+  pool_destroy(pool);
+}
+END_TEST
+
+START_TEST(zero_reserve_depth_keeps_nothing)
+{
+  Pool *pool = make(0.3, 0);
+  Addr b1, l1, b2, l2;
+  ck_assert_uint_eq(((MVT *)pool)->reserve, 0);
+  ck_assert_int_eq(pool->klass->buffer_fill(&b1, &l1, pool, NULL, 64), RES_OK);
+  ck_assert_int_eq(pool->klass->buffer_fill(&b2, &l2, pool, NULL, 100000), RES_OK);
+  ck_assert_uint_gt(pool_total_size(pool), 100000);
+  /* A large block's own segment goes back as soon as it is free... */
+  pool_free(pool, b2, l2 - b2);
+  ck_assert_uint_lt(pool_total_size(pool), 100000);
+  ck_assert_uint_gt(pool_total_size(pool), 0);
+  /* ...and once everything is free, so does the rest. */
+  pool->klass->buffer_empty(pool, NULL, b1, l1);
+  ck_assert_uint_eq(pool_total_size(pool), 0);
+  ck_assert_uint_eq(pool_free_size(pool), 0);
+  ck_assert(mvt_check((MVT *)pool));
+  pool_destroy(pool);
+}
+END_TEST
+
+START_TEST(frames_free_nothing)
+{
+  Pool *pool = make(0.3, 1024);
+  Buffer *buf;
+  Frame *f0, *f1;
+  Addr p, q;
+  Size free;
+  ck_assert_int_eq(buffer_create(&buf, pool, mps_args_none), RES_OK);
+  /* A push before any allocation still gives a token. */
+  ck_assert_int_eq(buffer_frame_push(&f0, buf), RES_OK);
+  ck_assert_ptr_nonnull(f0);
+  ck_assert_int_eq(buffer_fill(&p, buf, 64), RES_OK);
+  buf->ap.init = buf->ap.alloc;            /* commit */
+  ck_assert_int_eq(buffer_frame_push(&f1, buf), RES_OK);
+  ck_assert_ptr_nonnull(f1);                /* an opaque token */
+  ck_assert_int_eq(buffer_fill(&q, buf, 64), RES_OK);
+  buf->ap.init = buf->ap.alloc;
+  free = pool_free_size(pool);
+  ck_assert_int_eq(buffer_frame_pop(buf, f1), RES_OK);
+  ck_assert_int_eq(buffer_frame_pop(buf, f0), RES_OK);
+  /* Nothing was freed and allocation carries on past both blocks. */
+  ck_assert_uint_eq(pool_free_size(pool), free);
+  ck_assert_uint_eq(buffer_init_addr(buf), q + 64);
+  ck_assert(buffer_check(buf));
+  buffer_destroy(buf);
+  pool_free(pool, p, 64);
+  pool_free(pool, q, 64);
   ck_assert_uint_eq(pool_free_size(pool), pool_total_size(pool));
   pool_destroy(pool);
 }
@@ -102,6 +158,8 @@ int main(void)
   tcase_add_test(tc, fills_are_fill_size);
   tcase_add_test(tc, large_gets_own_segment_and_returns_it);
   tcase_add_test(tc, first_fit_over_frag_limit);
+  tcase_add_test(tc, zero_reserve_depth_keeps_nothing);
+  tcase_add_test(tc, frames_free_nothing);
   suite_add_tcase(s, tc);
   sr = srunner_create(s);
   srunner_set_fork_status(sr, CK_FORK);
