@@ -1,4 +1,5 @@
-/* pool/format.c -- object formats (minimal: SNC's needs).
+/* pool/format.c -- object formats (minimal: SNC's needs), and the public
+ * rank constructors for the references in formatted objects.
  * Design: manual/design/pool.rst (design.pool.format) */
 #include "pool/format.h"
 #include "pool/pool.h"
@@ -58,4 +59,22 @@ void format_destroy(Format *format)
   ASSERT(format->pool_count == 0);   /* design.pool.format.destroy */
   format->sig = SIG_INVALID;
   arena_control_free(format->arena, format, sizeof(Format));
+}
+
+/* The ranks a client names in MPS_KEY_RANK (and, later, for roots):
+ * mps_rank_t values are the internal Rank codes. */
+
+mps_rank_t mps_rank_ambig(void)
+{
+  return (mps_rank_t)RANK_AMBIG;
+}
+
+mps_rank_t mps_rank_exact(void)
+{
+  return (mps_rank_t)RANK_EXACT;
+}
+
+mps_rank_t mps_rank_weak(void)
+{
+  return (mps_rank_t)RANK_WEAK;
 }

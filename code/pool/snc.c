@@ -61,12 +61,16 @@ static Res snc_init(Pool *pool, const mps_arg_s args[])
   res = args_check(args, keys, ARRAY_LEN(keys));
   if (res != RES_OK)
     return res;
-  /* design.snc.format: required, and it must pad */
+  /* design.snc.format: required.  The manual has SNC objects belong to a
+   * format with scan, skip and pad methods and without in-band headers
+   * (blocks are referenced by base pointers only). */
   if (!args_find(&arg, args, MPS_KEY_FORMAT))
     return RES_PARAM;
   format = arg.val.format;
   if (format == NULL || format->sig != SIG_FORMAT || format->arena != pool->arena
-      || format->pad == NULL || format->align < POOL_ALIGN_MIN)
+      || format->scan == NULL || format->skip == NULL || format->pad == NULL
+      || format->header_size != 0
+      || format->align < POOL_ALIGN_MIN)
     return RES_PARAM;
   res = pool_abstract_init(pool, args);
   if (res != RES_OK)
@@ -119,8 +123,9 @@ static Res snc_buffer_init(Pool *pool, Buffer *buf, const mps_arg_s args[])
   if (res != RES_OK)
     return res;
   rank = args_rank(args, MPS_KEY_RANK, RANK_EXACT);
-  /* design.snc.rank: exact or ambiguous references, never weak */
-  if (rank != RANK_EXACT && rank != RANK_AMBIG)
+  /* design.snc.rank: the manual lets SNC blocks hold exact references
+   * only, never ambiguous or weak ones. */
+  if (rank != RANK_EXACT)
     return RES_PARAM;
   buf->rank = rank;
   snc_set_top(buf, NULL);
