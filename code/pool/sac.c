@@ -32,7 +32,9 @@ Res sac_create(SAC **sac_o, Pool *pool, Count classes_count,
   ASSERT(sac_o != NULL);
   ASSERT_VALID(pool, pool);
   /* design.sac.classes */
-  if (classes == NULL || classes_count == 0 || classes_count > MPS_SAC_CLASS_LIMIT)
+  if (classes_count > MPS_SAC_CLASS_LIMIT)
+    return RES_LIMIT;       /* the manual's answer to too many classes */
+  if (classes == NULL || classes_count == 0)
     return RES_PARAM;
   for (Index i = 0; i < classes_count; ++i) {
     Size size = classes[i].mps_block_size;
@@ -41,7 +43,7 @@ Res sac_create(SAC **sac_o, Pool *pool, Count classes_count,
       return RES_PARAM;
   }
   if (!pool_has_attr(pool, POOL_ATTR_ALLOC | POOL_ATTR_FREE))
-    return RES_UNIMPL;
+    return RES_PARAM;        /* the pool cannot serve a cache */
 
   res = arena_control_alloc(&p, pool->arena, sizeof(SAC));
   if (res != RES_OK)

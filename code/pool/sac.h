@@ -25,8 +25,8 @@ static inline SAC *sac_of_public(mps_sac_t esac) { return (SAC *)(void *)esac; }
 
 /* Create a cache for pool with the size classes given (design.sac.classes):
  * 1..MPS_SAC_CLASS_LIMIT classes, block sizes increasing, each a multiple
- * of the pool alignment and at least a word.  RES_PARAM if not; RES_UNIMPL
- * if the pool has no mps_alloc; RES_MEMORY.  Arena lock held. */
+ * of the pool alignment and at least a word.  RES_PARAM if not, or
+ * if the pool has no mps_alloc/mps_free; RES_MEMORY.  Arena lock held. */
 Res sac_create(SAC **sac_o, Pool *pool, Count classes_count,
                const mps_sac_class_s *classes) WARN_UNUSED;
 /* Flush, then destroy.  Arena lock held. */
