@@ -7,6 +7,7 @@
 #include "mpscmfs.h"
 #include "mpscmvff.h"
 #include "mpscmvt.h"
+#include "fixture.h"
 
 #include <check.h>
 #include <signal.h>
@@ -19,17 +20,8 @@ static mps_pool_t pool;
 
 static void setup(void)
 {
-  mps_res_t res;
-  MPS_ARGS_BEGIN(args) {
-    MPS_ARGS_ADD(args, MPS_KEY_ARENA_SIZE, (size_t)16 << 20);
-    res = mps_arena_create_k(&arena, mps_arena_class_vm(), args);
-  } MPS_ARGS_END(args);
-  ck_assert_int_eq(res, MPS_RES_OK);
-  MPS_ARGS_BEGIN(args) {
-    MPS_ARGS_ADD(args, MPS_KEY_ALIGN, (size_t)8);
-    res = mps_pool_create_k(&pool, arena, mps_class_mvff(), args);
-  } MPS_ARGS_END(args);
-  ck_assert_int_eq(res, MPS_RES_OK);
+  arena = fixture_vm_arena((size_t)16 << 20);
+  pool = fixture_mvff(arena, 8);
 }
 
 static void teardown(void)

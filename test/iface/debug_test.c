@@ -5,6 +5,7 @@
 #include "mps.h"
 #include "mpsavm.h"
 #include "mpscmvff.h"
+#include "fixture.h"
 
 #include <check.h>
 #include <signal.h>
@@ -19,11 +20,7 @@ static mps_pool_debug_option_s options = {"FENCEPOST", 9, "freefree", 8};
 static void setup(void)
 {
   mps_res_t res;
-  MPS_ARGS_BEGIN(args) {
-    MPS_ARGS_ADD(args, MPS_KEY_ARENA_SIZE, (size_t)16 << 20);
-    res = mps_arena_create_k(&arena, mps_arena_class_vm(), args);
-  } MPS_ARGS_END(args);
-  ck_assert_int_eq(res, MPS_RES_OK);
+  arena = fixture_vm_arena((size_t)16 << 20);
   MPS_ARGS_BEGIN(args) {
     MPS_ARGS_ADD(args, MPS_KEY_POOL_DEBUG_OPTIONS, &options);
     MPS_ARGS_ADD(args, MPS_KEY_ALIGN, (size_t)8);

@@ -1,13 +1,17 @@
-/* test/iface/frame_test.c -- allocation frames on SNC, and the minimal
- * object formats SNC needs; frames on pools without them.
- * Design: manual/design/snc.rst, manual/design/buffer.rst */
+/* test/iface/frame_test.c -- allocation frames on SNC, the object formats
+ * and ranks SNC accepts; frames on MVT and MVFF (accepted, ignored).
+ * Design: manual/design/snc.rst, manual/design/mvt.rst,
+ * manual/design/buffer.rst */
 #include "mps.h"
 #include "mpsavm.h"
 #include "mpscmvff.h"
+#include "mpscmvt.h"
 #include "mpscsnc.h"
+#include "fixture.h"
 
 #include <check.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,11 +57,7 @@ static mps_ap_t ap;
 static void setup(void)
 {
   mps_res_t res;
-  MPS_ARGS_BEGIN(args) {
-    MPS_ARGS_ADD(args, MPS_KEY_ARENA_SIZE, (size_t)16 << 20);
-    res = mps_arena_create_k(&arena, mps_arena_class_vm(), args);
-  } MPS_ARGS_END(args);
-  ck_assert_int_eq(res, MPS_RES_OK);
+  arena = fixture_vm_arena((size_t)16 << 20);
   MPS_ARGS_BEGIN(args) {
     MPS_ARGS_ADD(args, MPS_KEY_FMT_ALIGN, (mps_align_t)16);
     MPS_ARGS_ADD(args, MPS_KEY_FMT_SKIP, toy_skip);
@@ -172,18 +172,142 @@ START_TEST(snc_refuses_alloc_and_keys)
 }
 END_TEST
 
-START_TEST(frames_unsupported_on_mvff)
+/* MVT and MVFF support frames but do not use them: push and pop
+ * succeed, and a pop frees nothing (blocks go only by mps_free). */
+static void check_frames_ignored(mps_pool_class_t klass)
 {
-  mps_pool_t mvff;
+  mps_pool_t mp;
   mps_ap_t ap2;
-  mps_frame_t f = NULL;
-  ck_assert_int_eq(mps_pool_create_k(&mvff, arena, mps_class_mvff(), mps_args_none), MPS_RES_OK);
-  ck_assert_int_eq(mps_ap_create_k(&ap2, mvff, mps_args_none), MPS_RES_OK);
-  ck_assert_int_eq(mps_ap_frame_push(&f, ap2), MPS_RES_UNIMPL);
-  ck_assert_ptr_null(f);
-  ck_assert_int_eq(mps_ap_frame_pop(ap2, f), MPS_RES_UNIMPL);
+  mps_frame_t f0 = NULL, f1 = NULL;
+  mps_addr_t p[3], q;
+  size_t total, free;
+  ck_assert_int_eq(mps_pool_create_k(&mp, arena, klass, mps_args_none), MPS_RES_OK);
+  ck_assert_int_eq(mps_ap_create_k(&ap2, mp, mps_args_none), MPS_RES_OK);
+  ck_assert_int_eq(mps_ap_frame_push(&f0, ap2), MPS_RES_OK);
+  for (size_t i = 0; i < 3; ++i) {
+    if (i == 1)
+      ck_assert_int_eq(mps_ap_frame_push(&f1, ap2), MPS_RES_OK);
+    do {
+      ck_assert_int_eq(mps_reserve(&p[i], ap2, 256), MPS_RES_OK);
+      memset(p[i], 0x40 + (int)i, 256);
+    } while (!mps_commit(ap2, p[i], 256));
+  }
+  total = mps_pool_total_size(mp);
+  free = mps_pool_free_size(mp);
+  ck_assert_int_eq(mps_ap_frame_pop(ap2, f1), MPS_RES_OK);
+  ck_assert_int_eq(mps_ap_frame_pop(ap2, f0), MPS_RES_OK);
+  ck_assert_uint_eq(mps_pool_total_size(mp), total);
+  ck_assert_uint_eq(mps_pool_free_size(mp), free);
+  /* The blocks are intact, and a new one does not overlap them. */
+  do {
+    ck_assert_int_eq(mps_reserve(&q, ap2, 256), MPS_RES_OK);
+    memset(q, 0x7F, 256);
+  } while (!mps_commit(ap2, q, 256));
+  for (size_t i = 0; i < 3; ++i) {
+    ck_assert((char *)q + 256 <= (char *)p[i] || (char *)p[i] + 256 <= (char *)q);
+    for (size_t j = 0; j < 256; ++j)
+      ck_assert_uint_eq(((unsigned char *)p[i])[j], 0x40 + i);
+  }
+  mps_free(mp, q, 256);
+  for (size_t i = 0; i < 3; ++i)
+    mps_free(mp, p[i], 256);
   mps_ap_destroy(ap2);
-  mps_pool_destroy(mvff);
+  ck_assert_uint_eq(mps_pool_free_size(mp), mps_pool_total_size(mp));
+  mps_pool_destroy(mp);
+}
+
+START_TEST(frames_ignored_on_mvt)
+{
+  check_frames_ignored(mps_class_mvt());
+}
+END_TEST
+
+START_TEST(frames_ignored_on_mvff)
+{
+  check_frames_ignored(mps_class_mvff());
+}
+END_TEST
+
+/* The manual: an SNC pool's format must have scan, skip and pad methods
+ * and no in-band headers. */
+static mps_res_t snc_with_format(bool skip, bool pad, size_t header)
+{
+  mps_fmt_t f;
+  mps_pool_t p;
+  mps_res_t res;
+  MPS_ARGS_BEGIN(args) {
+    MPS_ARGS_ADD(args, MPS_KEY_FMT_SCAN, toy_scan);
+    if (skip)
+      MPS_ARGS_ADD(args, MPS_KEY_FMT_SKIP, toy_skip);
+    if (pad)
+      MPS_ARGS_ADD(args, MPS_KEY_FMT_PAD, toy_pad);
+    if (header > 0)
+      MPS_ARGS_ADD(args, MPS_KEY_FMT_HEADER_SIZE, header);
+    res = mps_fmt_create_k(&f, arena, args);
+  } MPS_ARGS_END(args);
+  ck_assert_int_eq(res, MPS_RES_OK);
+  MPS_ARGS_BEGIN(args) {
+    MPS_ARGS_ADD(args, MPS_KEY_FORMAT, f);
+    res = mps_pool_create_k(&p, arena, mps_class_snc(), args);
+  } MPS_ARGS_END(args);
+  if (res == MPS_RES_OK)
+    mps_pool_destroy(p);
+  mps_fmt_destroy(f);         /* asserts (cool) if a pool still used it */
+  return res;
+}
+
+START_TEST(snc_format_requirements)
+{
+  ck_assert_int_eq(snc_with_format(true, true, 0), MPS_RES_OK);
+  ck_assert_int_eq(snc_with_format(false, true, 0), MPS_RES_PARAM);
+  ck_assert_int_eq(snc_with_format(true, false, 0), MPS_RES_PARAM);
+  ck_assert_int_eq(snc_with_format(false, false, 0), MPS_RES_PARAM);
+  ck_assert_int_eq(snc_with_format(true, true, 8), MPS_RES_PARAM);
+  ck_assert_int_eq(snc_with_format(true, true, 16), MPS_RES_PARAM);
+}
+END_TEST
+
+/* mps_rank_*(): distinct ranks; SNC allocation points take exact (also
+ * the default) and refuse the others. */
+START_TEST(snc_exact_rank_ap)
+{
+  mps_ap_t ap2;
+  mps_res_t res;
+  mps_frame_t f;
+  Obj *a, *b;
+  ck_assert_uint_ne(mps_rank_exact(), mps_rank_ambig());
+  ck_assert_uint_ne(mps_rank_exact(), mps_rank_weak());
+  ck_assert_uint_ne(mps_rank_ambig(), mps_rank_weak());
+  MPS_ARGS_BEGIN(args) {
+    MPS_ARGS_ADD(args, MPS_KEY_RANK, mps_rank_ambig());
+    res = mps_ap_create_k(&ap2, pool, args);
+  } MPS_ARGS_END(args);
+  ck_assert_int_eq(res, MPS_RES_PARAM);
+  MPS_ARGS_BEGIN(args) {
+    MPS_ARGS_ADD(args, MPS_KEY_RANK, mps_rank_weak());
+    res = mps_ap_create_k(&ap2, pool, args);
+  } MPS_ARGS_END(args);
+  ck_assert_int_eq(res, MPS_RES_PARAM);
+  /* The deprecated varargs form takes the rank too. */
+  ck_assert_int_eq(mps_ap_create(&ap2, pool, mps_rank_weak()), MPS_RES_PARAM);
+  ck_assert_int_eq(mps_ap_create(&ap2, pool, mps_rank_exact()), MPS_RES_OK);
+  mps_ap_destroy(ap2);
+  /* Swap the fixture's allocation point for an explicitly exact one and
+   * use it: frames work as on the default one. */
+  mps_ap_destroy(ap);
+  MPS_ARGS_BEGIN(args) {
+    MPS_ARGS_ADD(args, MPS_KEY_RANK, mps_rank_exact());
+    res = mps_ap_create_k(&ap, pool, args);
+  } MPS_ARGS_END(args);
+  ck_assert_int_eq(res, MPS_RES_OK);
+  a = make(48, 7);
+  ck_assert_int_eq(mps_ap_frame_push(&f, ap), MPS_RES_OK);
+  b = make(64, 8);
+  ck_assert_ptr_eq(b, (char *)a + 48);
+  ck_assert_int_eq(mps_ap_frame_pop(ap, f), MPS_RES_OK);
+  check_obj(a, 48, 7);
+  b = make(32, 9);
+  ck_assert_ptr_eq(b, (char *)a + 48);
 }
 END_TEST
 
@@ -230,7 +354,10 @@ int main(void)
   tcase_add_test(tc, pop_frees_everything_since_push);
   tcase_add_test(tc, pop_outer_pops_inner);
   tcase_add_test(tc, snc_refuses_alloc_and_keys);
-  tcase_add_test(tc, frames_unsupported_on_mvff);
+  tcase_add_test(tc, frames_ignored_on_mvt);
+  tcase_add_test(tc, frames_ignored_on_mvff);
+  tcase_add_test(tc, snc_format_requirements);
+  tcase_add_test(tc, snc_exact_rank_ap);
   tcase_add_test(tc, format_keys);
 #ifdef CONFIG_VAR_COOL
   tcase_add_test_raise_signal(tc, destroy_format_in_use, SIGABRT);

@@ -9,8 +9,10 @@
 #include "mpscmvt.h"
 #include "mpscsnc.h"
 #include "mpstd.h"
+#include "fixture.h"
 
 #include <check.h>
+#include <math.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -20,12 +22,7 @@ static mps_arena_t arena;
 
 static void setup(void)
 {
-  mps_res_t res;
-  MPS_ARGS_BEGIN(args) {
-    MPS_ARGS_ADD(args, MPS_KEY_ARENA_SIZE, (size_t)16 << 20);
-    res = mps_arena_create_k(&arena, mps_arena_class_vm(), args);
-  } MPS_ARGS_END(args);
-  ck_assert_int_eq(res, MPS_RES_OK);
+  arena = fixture_vm_arena((size_t)16 << 20);
 }
 
 static void teardown(void)
@@ -213,27 +210,71 @@ START_TEST(mvff_spare_zero_returns_memory)
 }
 END_TEST
 
+static mps_res_t mvt_create(mps_pool_t *pool_o, mps_arg_s args[])
+{
+  return mps_pool_create_k(pool_o, arena, mps_class_mvt(), args);
+}
+
+/* One key, one value: what mps_pool_create_k says of it. */
+static mps_res_t mvt_with_size(mps_key_t key, size_t v)
+{
+  mps_pool_t pool;
+  mps_res_t res;
+  MPS_ARGS_BEGIN(args) {
+    MPS_ARGS_ADD_FIELD(args, key, size, v);
+    res = mvt_create(&pool, args);
+  } MPS_ARGS_END(args);
+  if (res == MPS_RES_OK)
+    mps_pool_destroy(pool);
+  return res;
+}
+
+static mps_res_t mvt_with_frag(double d)
+{
+  mps_pool_t pool;
+  mps_res_t res;
+  MPS_ARGS_BEGIN(args) {
+    MPS_ARGS_ADD(args, MPS_KEY_MVT_FRAG_LIMIT, d);
+    res = mvt_create(&pool, args);
+  } MPS_ARGS_END(args);
+  if (res == MPS_RES_OK)
+    mps_pool_destroy(pool);
+  return res;
+}
+
+static mps_res_t mvt_with_depth(mps_word_t depth)
+{
+  mps_pool_t pool;
+  mps_res_t res;
+  MPS_ARGS_BEGIN(args) {
+    MPS_ARGS_ADD(args, MPS_KEY_MVT_RESERVE_DEPTH, depth);
+    res = mvt_create(&pool, args);
+  } MPS_ARGS_END(args);
+  if (res == MPS_RES_OK)
+    mps_pool_destroy(pool);
+  return res;
+}
+
+static mps_res_t mvt_with_sizes(size_t min, size_t mean, size_t max)
+{
+  mps_pool_t pool;
+  mps_res_t res;
+  MPS_ARGS_BEGIN(args) {
+    MPS_ARGS_ADD(args, MPS_KEY_MIN_SIZE, min);
+    MPS_ARGS_ADD(args, MPS_KEY_MEAN_SIZE, mean);
+    MPS_ARGS_ADD(args, MPS_KEY_MAX_SIZE, max);
+    res = mvt_create(&pool, args);
+  } MPS_ARGS_END(args);
+  if (res == MPS_RES_OK)
+    mps_pool_destroy(pool);
+  return res;
+}
+
 START_TEST(mvt_keys_and_no_alloc)
 {
   mps_pool_t pool;
   mps_addr_t p;
   mps_res_t res;
-  MPS_ARGS_BEGIN(args) {
-    MPS_ARGS_ADD(args, MPS_KEY_MVT_FRAG_LIMIT, 1.5);
-    res = mps_pool_create_k(&pool, arena, mps_class_mvt(), args);
-  } MPS_ARGS_END(args);
-  ck_assert_int_eq(res, MPS_RES_PARAM);
-  MPS_ARGS_BEGIN(args) {
-    MPS_ARGS_ADD(args, MPS_KEY_MIN_SIZE, (size_t)64);
-    MPS_ARGS_ADD(args, MPS_KEY_MEAN_SIZE, (size_t)32);
-    res = mps_pool_create_k(&pool, arena, mps_class_mvt(), args);
-  } MPS_ARGS_END(args);
-  ck_assert_int_eq(res, MPS_RES_PARAM);
-  MPS_ARGS_BEGIN(args) {
-    MPS_ARGS_ADD(args, MPS_KEY_MVT_RESERVE_DEPTH, (mps_word_t)0);
-    res = mps_pool_create_k(&pool, arena, mps_class_mvt(), args);
-  } MPS_ARGS_END(args);
-  ck_assert_int_eq(res, MPS_RES_PARAM);
   MPS_ARGS_BEGIN(args) {
     MPS_ARGS_ADD(args, MPS_KEY_MIN_SIZE, (size_t)16);
     MPS_ARGS_ADD(args, MPS_KEY_MEAN_SIZE, (size_t)64);
@@ -248,6 +289,125 @@ START_TEST(mvt_keys_and_no_alloc)
   ck_assert_uint_eq(mps_mvt_size(pool), mps_pool_total_size(pool));
   ck_assert_uint_eq(mps_mvt_free_size(pool), mps_pool_free_size(pool));
   mps_pool_destroy(pool);
+}
+END_TEST
+
+/* Every MVT key as the manual documents it: its range, and its relation
+ * to the others (min <= mean <= max, counting defaults). */
+START_TEST(mvt_key_ranges)
+{
+  /* All defaults. */
+  ck_assert_int_eq(mvt_with_depth(1024), MPS_RES_OK);
+  /* MPS_KEY_MVT_FRAG_LIMIT: a double in (0.0, 1.0]; 0.0 is forbidden. */
+  ck_assert_int_eq(mvt_with_frag(0.0), MPS_RES_PARAM);
+  ck_assert_int_eq(mvt_with_frag(-0.0), MPS_RES_PARAM);
+  ck_assert_int_eq(mvt_with_frag(-0.5), MPS_RES_PARAM);
+  ck_assert_int_eq(mvt_with_frag(1.0000001), MPS_RES_PARAM);
+  ck_assert_int_eq(mvt_with_frag(1.5), MPS_RES_PARAM);
+  ck_assert_int_eq(mvt_with_frag(NAN), MPS_RES_PARAM);
+  ck_assert_int_eq(mvt_with_frag(INFINITY), MPS_RES_PARAM);
+  ck_assert_int_eq(mvt_with_frag(1e-9), MPS_RES_OK);
+  ck_assert_int_eq(mvt_with_frag(0.3), MPS_RES_OK);
+  ck_assert_int_eq(mvt_with_frag(1.0), MPS_RES_OK);
+  /* MPS_KEY_MVT_RESERVE_DEPTH: any count, 0 included, within reason. */
+  ck_assert_int_eq(mvt_with_depth(0), MPS_RES_OK);
+  ck_assert_int_eq(mvt_with_depth(1), MPS_RES_OK);
+  ck_assert_int_eq(mvt_with_depth((mps_word_t)1 << 20), MPS_RES_OK);
+  ck_assert_int_eq(mvt_with_depth(~(mps_word_t)0), MPS_RES_PARAM);
+  /* MPS_KEY_ALIGN: a power of two from sizeof(void *) up to the grain. */
+  ck_assert_int_eq(mvt_with_size(MPS_KEY_ALIGN, sizeof(void *)), MPS_RES_OK);
+  ck_assert_int_eq(mvt_with_size(MPS_KEY_ALIGN, 64), MPS_RES_OK);
+  ck_assert_int_eq(mvt_with_size(MPS_KEY_ALIGN, sizeof(void *) / 2), MPS_RES_PARAM);
+  ck_assert_int_eq(mvt_with_size(MPS_KEY_ALIGN, 1), MPS_RES_PARAM);
+  ck_assert_int_eq(mvt_with_size(MPS_KEY_ALIGN, 24), MPS_RES_PARAM);
+  ck_assert_int_eq(mvt_with_size(MPS_KEY_ALIGN, 0), MPS_RES_PARAM);
+  ck_assert_int_eq(mvt_with_size(MPS_KEY_ALIGN, (size_t)1 << 30), MPS_RES_PARAM);
+  /* The sizes: 0 < min <= mean <= max, the others at their defaults
+   * (min MPS_PF_ALIGN, mean 32, max 8192). */
+  ck_assert_int_eq(mvt_with_size(MPS_KEY_MIN_SIZE, 0), MPS_RES_PARAM);
+  ck_assert_int_eq(mvt_with_size(MPS_KEY_MIN_SIZE, 1), MPS_RES_OK);
+  ck_assert_int_eq(mvt_with_size(MPS_KEY_MIN_SIZE, 32), MPS_RES_OK);
+  ck_assert_int_eq(mvt_with_size(MPS_KEY_MIN_SIZE, 33), MPS_RES_PARAM);
+  ck_assert_int_eq(mvt_with_size(MPS_KEY_MEAN_SIZE, MPS_PF_ALIGN), MPS_RES_OK);
+  ck_assert_int_eq(mvt_with_size(MPS_KEY_MEAN_SIZE, MPS_PF_ALIGN - 1), MPS_RES_PARAM);
+  ck_assert_int_eq(mvt_with_size(MPS_KEY_MEAN_SIZE, 8192), MPS_RES_OK);
+  ck_assert_int_eq(mvt_with_size(MPS_KEY_MEAN_SIZE, 8193), MPS_RES_PARAM);
+  ck_assert_int_eq(mvt_with_size(MPS_KEY_MAX_SIZE, 32), MPS_RES_OK);
+  ck_assert_int_eq(mvt_with_size(MPS_KEY_MAX_SIZE, 31), MPS_RES_PARAM);
+  ck_assert_int_eq(mvt_with_size(MPS_KEY_MAX_SIZE, ~(size_t)0), MPS_RES_PARAM);
+  ck_assert_int_eq(mvt_with_sizes(64, 64, 64), MPS_RES_OK);
+  ck_assert_int_eq(mvt_with_sizes(8, 100, 100000), MPS_RES_OK);
+  ck_assert_int_eq(mvt_with_sizes(64, 32, 1024), MPS_RES_PARAM);
+  ck_assert_int_eq(mvt_with_sizes(16, 2048, 1024), MPS_RES_PARAM);
+  ck_assert_int_eq(mvt_with_sizes(2048, 1024, 4096), MPS_RES_PARAM);
+  /* A large depth is fine with a small mean, not with a large one. */
+  MPS_ARGS_BEGIN(args) {
+    mps_pool_t pool;
+    MPS_ARGS_ADD(args, MPS_KEY_MEAN_SIZE, (size_t)8192);
+    MPS_ARGS_ADD(args, MPS_KEY_MVT_RESERVE_DEPTH, ~(mps_word_t)0 / 8192);
+    ck_assert_int_eq(mvt_create(&pool, args), MPS_RES_PARAM);
+  } MPS_ARGS_END(args);
+}
+END_TEST
+
+/* The deprecated varargs form: min, mean, max, depth, and the
+ * fragmentation limit as a percentage in (0, 100]. */
+START_TEST(mvt_varargs)
+{
+  mps_pool_t pool;
+  ck_assert_int_eq(mps_pool_create(&pool, arena, mps_class_mvt(), (size_t)16, (size_t)32,
+                                   (size_t)1024, (mps_word_t)0, (mps_word_t)0),
+                   MPS_RES_PARAM);
+  ck_assert_int_eq(mps_pool_create(&pool, arena, mps_class_mvt(), (size_t)16, (size_t)32,
+                                   (size_t)1024, (mps_word_t)0, (mps_word_t)101),
+                   MPS_RES_PARAM);
+  ck_assert_int_eq(mps_pool_create(&pool, arena, mps_class_mvt(), (size_t)64, (size_t)32,
+                                   (size_t)1024, (mps_word_t)0, (mps_word_t)50),
+                   MPS_RES_PARAM);
+  ck_assert_int_eq(mps_pool_create(&pool, arena, mps_class_mvt(), (size_t)16, (size_t)32,
+                                   (size_t)1024, (mps_word_t)0, (mps_word_t)100),
+                   MPS_RES_OK);
+  mps_pool_destroy(pool);
+}
+END_TEST
+
+/* Reserve depth 0 keeps no free memory back from the arena; a depth
+ * whose reserve (depth blocks of the mean size, 32) covers the pool's
+ * segment keeps it. */
+static size_t mvt_total_after_churn(mps_word_t depth)
+{
+  mps_pool_t pool;
+  mps_ap_t ap;
+  mps_addr_t blocks[64];
+  size_t total;
+  mps_res_t res;
+  MPS_ARGS_BEGIN(args) {
+    MPS_ARGS_ADD(args, MPS_KEY_MAX_SIZE, (size_t)1024);
+    MPS_ARGS_ADD(args, MPS_KEY_MVT_RESERVE_DEPTH, depth);
+    res = mvt_create(&pool, args);
+  } MPS_ARGS_END(args);
+  ck_assert_int_eq(res, MPS_RES_OK);
+  ck_assert_int_eq(mps_ap_create_k(&ap, pool, mps_args_none), MPS_RES_OK);
+  for (size_t i = 0; i < 64; ++i) {
+    do {
+      ck_assert_int_eq(mps_reserve(&blocks[i], ap, 1024), MPS_RES_OK);
+      memset(blocks[i], (int)i, 1024);
+    } while (!mps_commit(ap, blocks[i], 1024));
+  }
+  ck_assert_uint_ge(mps_pool_total_size(pool), 64 * 1024);
+  mps_ap_destroy(ap);
+  for (size_t i = 0; i < 64; ++i)
+    mps_free(pool, blocks[i], 1024);
+  total = mps_pool_total_size(pool);
+  ck_assert_uint_eq(mps_pool_free_size(pool), total);
+  mps_pool_destroy(pool);
+  return total;
+}
+
+START_TEST(mvt_reserve_depth)
+{
+  ck_assert_uint_eq(mvt_total_after_churn(0), 0);
+  ck_assert_uint_gt(mvt_total_after_churn(8192), 0);
 }
 END_TEST
 
@@ -347,6 +507,9 @@ int main(void)
   tcase_add_test(tc, mvff_varargs);
   tcase_add_test(tc, mvff_spare_zero_returns_memory);
   tcase_add_test(tc, mvt_keys_and_no_alloc);
+  tcase_add_test(tc, mvt_key_ranges);
+  tcase_add_test(tc, mvt_varargs);
+  tcase_add_test(tc, mvt_reserve_depth);
   tcase_add_test(tc, snc_requires_format);
   tcase_add_test(tc, commit_limit_then_recover);
 #ifdef CONFIG_VAR_COOL
