@@ -1,5 +1,5 @@
 /* base/types.h -- the basic types and address arithmetic.
- * Design: manual/design/types.rst */
+ * Design: manual/design/config.rst */
 #ifndef LAGOON_BASE_TYPES_H
 #define LAGOON_BASE_TYPES_H
 
@@ -47,7 +47,7 @@ enum {
   RES_PARAM = MPS_RES_PARAM
 };
 
-/* Ranks, in the order a trace scans them: design.trace.rank.order */
+/* Ranks, in the order a trace scans them: design.config.rank.order */
 enum { RANK_AMBIG = 0, RANK_EXACT = 1, RANK_FINAL = 2, RANK_WEAK = 3, RANK_LIMIT = 4 };
 #define RANKSET_EMPTY   0u
 #define RANKSET_SINGLE(r) (1u << (r))
