@@ -343,6 +343,10 @@ extern mps_res_t mps_arena_start_collect(mps_arena_t arena);
 extern mps_bool_t mps_arena_step(mps_arena_t arena, double interval,
                                  double multiplier);
 extern mps_bool_t mps_arena_busy(mps_arena_t arena);
+/* Deprecated in the MPS but still used by older clients. */
+extern void mps_arena_expose(mps_arena_t arena);
+extern void mps_arena_unsafe_expose_remember_protection(mps_arena_t arena);
+extern void mps_arena_unsafe_restore_protection(mps_arena_t arena);
 extern mps_bool_t mps_arena_has_addr(mps_arena_t arena, mps_addr_t addr);
 extern mps_word_t mps_collections(mps_arena_t arena);
 

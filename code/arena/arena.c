@@ -103,6 +103,13 @@ void arena_init(Arena *arena, const ArenaClass *klass, const ArenaParams *params
   arena->zone_shift = zone_shift;
   arena->zoned = params->zoned;
   arena->incremental = params->incremental;
+  arena->globals = NULL;
+  for (Rank rank = 0; rank < RANK_LIMIT; ++rank)
+    ring_init(&arena->grey_ring[rank]);
+  arena->busy_traces = 0;
+  ring_init(&arena->chain_ring);
+  arena->default_chain = NULL;
+  arena->flipped_traces = 0;
   arena->primary = NULL;
   ring_init(&arena->chunk_ring);
   arena->chunk_root = NULL;
@@ -246,6 +253,11 @@ void arena_leave(Arena *arena)
 bool arena_is_locked(const Arena *arena)
 {
   return lock_is_held(&arena->lock);
+}
+
+bool arena_is_busy(const Arena *arena)
+{
+  return lock_is_busy(&arena->lock);
 }
 
 Size arena_grain_size(const Arena *arena) { return arena->grain_size; }

@@ -117,8 +117,21 @@ struct mps_arena_s {
   Count control_free_count[CONTROL_CLASS_COUNT];
   Size control_in_use;         /* bytes handed out */
 
-  /* The trace layer adds its rings (roots, formats, chains, threads,
-   * messages) and trace state here. */
+  /* The trace layer's state (roots, threads, chains, messages, traces):
+   * made by it after the arena and destroyed before.  The arena layer
+   * never looks inside.  design.trace.globals */
+  struct Globals *globals;
+  /* design.scan.grey.ring: every segment grey for some trace, in the
+   * ring of the lowest rank it holds (Seg.grey_ring).  Kept by the pool
+   * layer's colour functions (pool/scan.c); guarded by the lock. */
+  Ring grey_ring[RANK_LIMIT];
+  TraceSet busy_traces;        /* traces in use (trace layer) */
+  /* Generation chains (pool/gen.c): Chain.arena_ring, and the chain of
+   * pools created without MPS_KEY_CHAIN (made with the trace layer's
+   * state).  Guarded by the lock. */
+  Ring chain_ring;
+  struct mps_chain_s *default_chain;
+  TraceSet flipped_traces;     /* busy traces past their flip */
 };
 
 /* ---- Creation and destruction (mpsi.c) ---- */
@@ -135,6 +148,7 @@ void arena_destroy(Arena *arena);
 void arena_enter(Arena *arena);
 void arena_leave(Arena *arena);
 bool arena_is_locked(const Arena *arena);   /* by the calling thread */
+bool arena_is_busy(const Arena *arena);     /* by any thread (racy) */
 
 Size arena_grain_size(const Arena *arena);
 Shift arena_zone_shift(const Arena *arena);

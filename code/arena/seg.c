@@ -53,6 +53,7 @@ Res seg_base_init(Seg *seg, Pool *pool, Addr base, Size size, const mps_arg_s ar
   seg->base = base;
   seg->limit = base + size;
   ring_init(&seg->pool_ring);
+  ring_init(&seg->grey_ring);
   seg->buffer = NULL;
   seg->rank_set = RANKSET_EMPTY;
   seg->white = 0;
@@ -72,6 +73,7 @@ void seg_base_finish(Seg *seg)
   ASSERT_VALID(seg, seg);
   ASSERT(seg->buffer == NULL);
   ASSERT(seg->depth == 0);
+  ASSERT(seg->grey == 0 && ring_is_single(&seg->grey_ring));
   seg->sig = SIG_INVALID;
   ring_finish(&seg->pool_ring);
 }

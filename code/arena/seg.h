@@ -30,6 +30,8 @@ struct Seg {
   Arena *arena;
   Addr base, limit;        /* [base, limit), grain-aligned */
   Ring pool_ring;          /* in the owning pool's ring of segments */
+  Ring grey_ring;          /* in an arena grey ring while grey for some
+                              trace: design.scan.grey.ring */
   Buffer *buffer;          /* attached buffer, if any */
   RankSet rank_set;        /* ranks of references it may hold */
   TraceSet white, grey, nailed;

@@ -33,6 +33,7 @@
 #define SIG_CHAIN     ((Sig)0x519C4A1E)
 #define SIG_MESSAGE   ((Sig)0x519E55A6)
 #define SIG_SS        ((Sig)0x51955000)
+#define SIG_GLOBALS   ((Sig)0x5196100B)
 
 void check_fail(const char *file, unsigned line, const char *cond)
   __attribute__((noreturn, cold));

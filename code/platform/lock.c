@@ -86,6 +86,11 @@ unsigned lock_depth(const Lock *lock)
   return lock_is_held(lock) ? lock->claims : 0;
 }
 
+bool lock_is_busy(const Lock *lock)
+{
+  return atomic_load_explicit(&lock->owner, memory_order_relaxed) != 0;
+}
+
 /* design.arena.global: statically initialised, so it works before any
  * arena exists and needs no init call. */
 static Lock lock_global = {

@@ -33,6 +33,9 @@ void lock_release(Lock *lock);     /* the caller must hold it */
 bool lock_is_held(const Lock *lock);
 /* Claims by the calling thread (0 if it does not hold the lock). */
 unsigned lock_depth(const Lock *lock);
+/* Whether any thread holds the lock now (a racy snapshot: for
+ * mps_arena_busy, which a signal handler may call). */
+bool lock_is_busy(const Lock *lock);
 bool lock_check(const Lock *lock);
 
 /* The global lock guards process-wide state: the list of arenas

@@ -181,11 +181,18 @@ bool buffer_trip(Buffer *buf, Addr p, Size size)
   ASSERT(!buffer_is_reset(buf));
   ASSERT(buffer_is_trapped(buf));
   ASSERT(p + size == buffer_init_addr(buf));
+  ASSERT(buf->base <= p);
   UNUSED(size);
-  UNUSED(p);
   flipped = (buf->mode & BUFFER_MODE_FLIPPED) != 0;
   buf->mode &= ~(unsigned)BUFFER_MODE_FLIPPED;
   buffer_untrap(buf);
+  if (flipped) {
+    /* design.buffer.trip.rollback: the block may hold references the
+     * trace never saw; it is not an object.  Give its memory back to the
+     * buffer, so the client's retry reserves (and initialises) it again. */
+    buf->ap.init = addr_ptr(p);
+    buf->ap.alloc = addr_ptr(p);
+  }
   return !flipped;
 }
 

@@ -28,6 +28,7 @@ bool pool_class_check(const PoolClass *klass)
   CHECK(klass->debug_mixin != NULL && klass->describe != NULL);
   CHECK(klass->whiten != NULL && klass->grey != NULL && klass->scan != NULL);
   CHECK(klass->fix != NULL && klass->reclaim != NULL && klass->walk != NULL);
+  CHECK(klass->addr_object != NULL);
   /* A subclass is at least as big as its parent (it embeds it). */
   CHECK(klass->super == NULL || klass->size >= klass->super->size);
   return true;
@@ -459,12 +460,23 @@ void pool_no_reclaim(Pool *pool, Trace *trace, Seg *seg)
   NOTREACHED;
 }
 
-Res pool_no_walk(Pool *pool, Seg *seg, mps_area_scan_t scan_area, void *closure)
+Res pool_no_walk(Pool *pool, Seg *seg, ScanState *ss, mps_area_scan_t scan_area,
+                 void *closure)
 {
   UNUSED(pool);
   UNUSED(seg);
+  UNUSED(ss);
   UNUSED(scan_area);
   UNUSED(closure);
+  return RES_UNIMPL;
+}
+
+Res pool_no_addr_object(Addr *base_o, Pool *pool, Seg *seg, Addr addr)
+{
+  UNUSED(base_o);
+  UNUSED(pool);
+  UNUSED(seg);
+  UNUSED(addr);
   return RES_UNIMPL;
 }
 

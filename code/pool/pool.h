@@ -44,7 +44,9 @@ enum {
   POOL_ATTR_BUFFER = 1u << 2,   /* allocation points */
   POOL_ATTR_FRAMES = 1u << 3,   /* allocation frames */
   POOL_ATTR_GC = 1u << 4,       /* garbage collected (trace layer) */
-  POOL_ATTR_DEBUG = 1u << 5     /* has the debugging mixin */
+  POOL_ATTR_DEBUG = 1u << 5,    /* has the debugging mixin */
+  POOL_ATTR_SCAN = 1u << 6      /* not collected, but its segments hold
+                                   references the trace scans (SNC) */
 };
 
 typedef Res (*PoolInitFn)(Pool *pool, const mps_arg_s args[]);
@@ -70,7 +72,17 @@ typedef void (*PoolGreyFn)(Pool *pool, Trace *trace, Seg *seg);
 typedef Res (*PoolScanFn)(bool *total_o, ScanState *ss, Pool *pool, Seg *seg);
 typedef Res (*PoolFixFn)(Pool *pool, ScanState *ss, Seg *seg, Addr *ref_io);
 typedef void (*PoolReclaimFn)(Pool *pool, Trace *trace, Seg *seg);
-typedef Res (*PoolWalkFn)(Pool *pool, Seg *seg, mps_area_scan_t scan_area, void *closure);
+/* Walk: call scan_area(ss, base, limit, closure) on runs of the
+ * formatted objects of seg ([base, limit) client pointers), never on
+ * padding, forwarding objects or a buffer's unused part.  ss has no
+ * traces (fixes do nothing) unless the caller says otherwise; parked
+ * arena.  design.pool.walk */
+typedef Res (*PoolWalkFn)(Pool *pool, Seg *seg, ScanState *ss,
+                          mps_area_scan_t scan_area, void *closure);
+/* mps_addr_object: the client pointer of the object containing addr (in
+ * seg), RES_FAIL if addr is in no object, RES_UNIMPL if the class cannot
+ * tell.  Parked arena.  design.pool.addr-object */
+typedef Res (*PoolAddrObjectFn)(Addr *base_o, Pool *pool, Seg *seg, Addr addr);
 
 struct mps_pool_class_s {
   Sig sig;                        /* SIG_POOL_CLASS */
@@ -100,6 +112,7 @@ struct mps_pool_class_s {
   PoolFixFn fix;
   PoolReclaimFn reclaim;
   PoolWalkFn walk;
+  PoolAddrObjectFn addr_object;
 };
 
 /* A pool.  Class instance structs embed it first. */
@@ -119,7 +132,8 @@ struct mps_pool_s {
 /* Fill every trace slot of a class table with the asserting default. */
 #define POOL_CLASS_NO_TRACE \
   .whiten = pool_no_whiten, .grey = pool_no_grey, .scan = pool_no_scan, \
-  .fix = pool_no_fix, .reclaim = pool_no_reclaim, .walk = pool_no_walk
+  .fix = pool_no_fix, .reclaim = pool_no_reclaim, .walk = pool_no_walk, \
+  .addr_object = pool_no_addr_object
 
 extern const PoolClass pool_class_abstract;
 
@@ -213,7 +227,9 @@ void pool_no_grey(Pool *pool, Trace *trace, Seg *seg);
 Res pool_no_scan(bool *total_o, ScanState *ss, Pool *pool, Seg *seg);
 Res pool_no_fix(Pool *pool, ScanState *ss, Seg *seg, Addr *ref_io);
 void pool_no_reclaim(Pool *pool, Trace *trace, Seg *seg);
-Res pool_no_walk(Pool *pool, Seg *seg, mps_area_scan_t scan_area, void *closure);
+Res pool_no_walk(Pool *pool, Seg *seg, ScanState *ss, mps_area_scan_t scan_area,
+                 void *closure);
+Res pool_no_addr_object(Addr *base_o, Pool *pool, Seg *seg, Addr addr);
 
 /* Keyword helpers shared by the classes.  Each returns RES_PARAM for an
  * argument of the wrong range.  design.pool.args */

@@ -2,6 +2,7 @@
  * Design: manual/design/snc.rst */
 #include "pool/snc.h"
 #include "pool/buffer.h"
+#include "pool/scan.h"
 #include "base/args.h"
 
 static inline SNC *snc_of_pool(Pool *pool) { return (SNC *)(void *)pool; }
@@ -161,6 +162,10 @@ static Res snc_buffer_fill(Addr *base_o, Addr *limit_o, Pool *pool,
   s->pad = 0;
   snc_set_top(buf, s);
   snc->total_size += seg_size(seg);
+  /* design.snc.scan: blocks hold references of the buffer's rank, in
+   * any zone until the segment is first scanned */
+  seg->rank_set = RANKSET_SINGLE(buf->rank);
+  seg->summary = REFSET_UNIV;
   seg->buffer = buf;
   buf->seg = seg;
   *base_o = seg_base(seg);
@@ -247,6 +252,32 @@ static Res snc_frame_pop(Pool *pool, Buffer *buf, Frame *frame)
   return RES_OK;
 }
 
+/* design.snc.scan: SNC is not collected, but its blocks are scanned
+ * by every trace, as roots are.  The whole segment turns grey. */
+static void snc_grey(Pool *pool, Trace *trace, Seg *seg)
+{
+  UNUSED(pool);
+  seg_set_grey(seg, seg->grey | traceset_single(trace->ti));
+}
+
+/* The committed blocks of a segment: up to the buffer's init while it
+ * is attached, else up to the padding at its end. */
+static Res snc_scan(bool *total_o, ScanState *ss, Pool *pool, Seg *seg)
+{
+  Addr limit;
+  Res res;
+
+  if (seg->buffer != NULL)
+    limit = buffer_init_addr(seg->buffer);
+  else
+    limit = seg_limit(seg) - sncseg_of_seg(seg)->pad;
+  res = scan_format(ss, pool->format, seg_base(seg), limit);
+  if (res != RES_OK)
+    return res;
+  *total_o = true;
+  return RES_OK;
+}
+
 static Size snc_total_size(const Pool *pool)
 {
   return ((const SNC *)(const void *)pool)->total_size;
@@ -271,7 +302,7 @@ const PoolClass snc_class = {
   .name = "SNC",
   .super = &pool_class_abstract,
   .size = sizeof(SNC),
-  .attr = POOL_ATTR_BUFFER | POOL_ATTR_FRAMES,
+  .attr = POOL_ATTR_BUFFER | POOL_ATTR_FRAMES | POOL_ATTR_SCAN,
   .varargs = snc_varargs,
   .init = snc_init,
   .finish = snc_finish,
@@ -288,7 +319,13 @@ const PoolClass snc_class = {
   .free_size = snc_free_size,
   .debug_mixin = pool_no_debug_mixin,
   .describe = pool_triv_describe,
-  POOL_CLASS_NO_TRACE
+  .whiten = pool_no_whiten,
+  .grey = snc_grey,
+  .scan = snc_scan,
+  .fix = pool_no_fix,
+  .reclaim = pool_no_reclaim,
+  .walk = pool_no_walk,
+  .addr_object = pool_no_addr_object
 };
 
 mps_pool_class_t mps_class_snc(void)

@@ -1,0 +1,376 @@
+/* trace/trace.c -- the trace layer's per-arena state and the trace
+ * engine.
+ * Design: manual/design/trace.rst */
+#include "trace/trace.h"
+#include "trace/root.h"
+#include "trace/message.h"
+#include "pool/buffer.h"
+#include "pool/gen.h"
+
+/* ---- Globals ---- */
+
+bool globals_check(const Globals *g)
+{
+  CHECK_SIG(g, SIG_GLOBALS);
+  CHECK_PARENT(arena, g->arena);
+  CHECK(g->arena->globals == g);
+  CHECK(g->clamp <= GLOBALS_PARKED);
+  return true;
+}
+
+Res globals_create(Arena *arena)
+{
+  Globals *g;
+  void *p;
+  Res res;
+
+  ASSERT_VALID(arena, arena);
+  ASSERT(arena->globals == NULL);
+  res = arena_control_alloc(&p, arena, sizeof(Globals));
+  if (res != RES_OK)
+    return res;
+  g = p;
+  g->arena = arena;
+  roots_globals_init(g);
+  messages_init(g);
+  for (TraceId ti = 0; ti < TRACE_MAX; ++ti) {
+    g->trace[ti].sig = SIG_INVALID;
+    g->trace[ti].ti = ti;
+    g->trace[ti].arena = arena;
+    g->trace[ti].state = TRACE_FINISHED;
+  }
+  g->clamp = GLOBALS_UNCLAMPED;
+  g->postmortem = false;
+  g->in_collection = false;
+  g->collections = 0;
+  g->last_collect_clocks = 0;
+  g->shield_depth = 0;
+  g->shield_suspended = false;
+  g->expose_count = 0;
+  g->sig = SIG_GLOBALS;
+  arena->globals = g;
+  return RES_OK;
+}
+
+void globals_destroy(Arena *arena)
+{
+  Globals *g = arena_globals(arena);
+  Ring *node, *next;
+
+  ASSERT_VALID(globals, g);
+  ASSERT(!g->in_collection);
+  /* design.trace.globals.destroy: the client destroys its roots and
+   * deregisters its threads before the arena. */
+  roots_globals_finish(g);
+  messages_destroy_all(g);
+  /* The default chain is ours; any other is the client's to destroy. */
+  RING_FOR(node, &arena->chain_ring, next) {
+    Chain *chain = RING_ELT(Chain, arena_ring, node);
+    ASSERT(chain == arena->default_chain);
+    chain_destroy(chain);
+  }
+  g->sig = SIG_INVALID;
+  arena->globals = NULL;
+  arena_control_free(arena, g, sizeof(Globals));
+}
+
+/* ---- Iteration helpers ---- */
+
+static bool pool_is_collected(const Pool *pool)
+{
+  return pool_has_attr(pool, POOL_ATTR_GC);
+}
+
+/* Pools the trace looks into: collected ones, and scanned ones (SNC). */
+static bool pool_is_traced(const Pool *pool)
+{
+  return (pool->klass->attr & (POOL_ATTR_GC | POOL_ATTR_SCAN)) != 0;
+}
+
+/* ---- The engine: design.trace.engine ---- */
+
+static void trace_scan_roots(Trace *trace, Rank rank)
+{
+  Arena *arena = trace->arena;
+  ScanState ss;
+  Res res;
+
+  scan_state_init(&ss, arena, traceset_single(trace->ti), rank);
+  scan_state_set_white(&ss, trace->white);
+  res = roots_scan(&ss, arena_globals(arena), rank);
+  /* design.trace.scan.nofail: fixing into non-moving pools cannot fail */
+  ASSERT(res == RES_OK);
+  UNUSED(res);
+  ++trace->root_scan_count;
+  trace->fix_ref_count += ss.fix_ref_count;
+  trace->scanned_size += ss.scanned_size;
+  scan_state_finish(&ss);
+}
+
+/* design.trace.message.keep: a finalization message keeps its object
+ * until the client discards it, as an exact root would. */
+static void trace_scan_messages(Trace *trace)
+{
+  Arena *arena = trace->arena;
+  ScanState ss;
+  Res res;
+
+  scan_state_init(&ss, arena, traceset_single(trace->ti), RANK_EXACT);
+  scan_state_set_white(&ss, trace->white);
+  res = messages_scan(&ss, arena_globals(arena));
+  ASSERT(res == RES_OK);   /* design.trace.scan.nofail */
+  UNUSED(res);
+  trace->fix_ref_count += ss.fix_ref_count;
+  scan_state_finish(&ss);
+}
+
+/* design.trace.scan.seg: scan seg once for trace at its own rank, then
+ * make it black and give it a summary. */
+static void trace_scan_seg(Trace *trace, Seg *seg)
+{
+  Arena *arena = trace->arena;
+  TraceSet ts = traceset_single(trace->ti);
+  Pool *pool = seg_pool(seg);
+  ScanState ss;
+  bool total = false;
+  RefSet summary;
+  Res res;
+
+  ASSERT((seg->grey & ts) != 0);
+  scan_state_init(&ss, arena, ts, seg_rank(seg));
+  scan_state_set_white(&ss, trace->white);
+  res = pool->klass->scan(&total, &ss, pool, seg);
+  ASSERT(res == RES_OK);   /* design.trace.scan.nofail */
+  UNUSED(res);
+  /* design.seg.inv.summary: the refs now in the segment lie in the zones
+   * MPS_FIX1 saw that were not white, or where fixing left them. */
+  summary = (scan_state_unfixed_summary(&ss) & ~trace->white) | ss.fixed_summary;
+  if (total)
+    seg->summary = summary;
+  else
+    seg->summary |= summary | scan_state_unfixed_summary(&ss);
+  seg_set_grey(seg, seg->grey & ~ts);
+  ++trace->seg_scan_count;
+  trace->fix_ref_count += ss.fix_ref_count;
+  trace->scanned_size += ss.scanned_size;
+  scan_state_finish(&ss);
+}
+
+/* Scan grey segments of rank up to `band` until there are none, lowest
+ * rank first (design.trace.band). */
+static void trace_scan_grey(Trace *trace, Rank band)
+{
+  Arena *arena = trace->arena;
+
+  trace->band = band;
+  for (;;) {
+    Seg *seg = NULL;
+    for (Rank r = 0; r <= band; ++r) {
+      if (!ring_is_empty(&arena->grey_ring[r])) {
+        seg = RING_ELT(Seg, grey_ring, arena->grey_ring[r].next);
+        break;
+      }
+    }
+    if (seg == NULL)
+      return;
+    trace_scan_seg(trace, seg);
+  }
+}
+
+/* design.trace.condemn: every segment of every collected pool. */
+static void trace_condemn(Trace *trace)
+{
+  Arena *arena = trace->arena;
+  TraceSet ts = traceset_single(trace->ti);
+  Ring *pnode, *pnext, *snode, *snext;
+
+  RING_FOR(pnode, arena_pool_ring(arena), pnext) {
+    Pool *pool = RING_ELT(Pool, arena_ring, pnode);
+    if (!pool_is_collected(pool))
+      continue;
+    RING_FOR(snode, &pool->seg_ring, snext) {
+      Seg *seg = RING_ELT(Seg, pool_ring, snode);
+      Res res = pool->klass->whiten(pool, trace, seg);
+      ASSERT(res == RES_OK);
+      UNUSED(res);
+      if ((seg->white & ts) != 0)
+        trace->white |= refset_of_range(arena->zone_shift, seg_base(seg), seg_limit(seg));
+      else
+        trace->not_condemned += seg_size(seg);
+    }
+  }
+}
+
+/* design.trace.flip: trap every buffer so a commit in progress fails,
+ * grey what may point into the white set, scan the roots. */
+static void trace_flip(Trace *trace)
+{
+  Arena *arena = trace->arena;
+  TraceSet ts = traceset_single(trace->ti);
+  Ring *pnode, *pnext, *node, *next;
+
+  RING_FOR(pnode, arena_pool_ring(arena), pnext) {
+    Pool *pool = RING_ELT(Pool, arena_ring, pnode);
+    if (!pool_is_traced(pool))
+      continue;
+    RING_FOR(node, &pool->buffer_ring, next) {
+      Buffer *buf = RING_ELT(Buffer, pool_ring, node);
+      buffer_flip(buf);
+    }
+    RING_FOR(node, &pool->seg_ring, next) {
+      Seg *seg = RING_ELT(Seg, pool_ring, node);
+      if ((seg->white & ts) == 0 && seg->rank_set != RANKSET_EMPTY
+          && (seg->summary & trace->white) != REFSET_EMPTY)
+        pool->klass->grey(pool, trace, seg);
+    }
+  }
+  arena->flipped_traces |= ts;
+  trace->state = TRACE_FLIPPED;
+  trace_scan_roots(trace, RANK_AMBIG);
+  trace_scan_roots(trace, RANK_EXACT);
+  trace_scan_messages(trace);
+}
+
+static void trace_reclaim(Trace *trace)
+{
+  Arena *arena = trace->arena;
+  TraceSet ts = traceset_single(trace->ti);
+  Ring *pnode, *pnext, *snode, *snext;
+
+  trace->state = TRACE_RECLAIM;
+  RING_FOR(pnode, arena_pool_ring(arena), pnext) {
+    Pool *pool = RING_ELT(Pool, arena_ring, pnode);
+    if (!pool_is_collected(pool))
+      continue;
+    RING_FOR(snode, &pool->seg_ring, snext) {
+      Seg *seg = RING_ELT(Seg, pool_ring, snode);
+      if ((seg->white & ts) != 0)
+        pool->klass->reclaim(pool, trace, seg);   /* may free seg */
+    }
+  }
+  /* design.scan.account */
+  ASSERT(trace->preserved + trace->reclaimed == trace->condemned);
+}
+
+static void chains_collected(Arena *arena)
+{
+  Ring *node, *next;
+  RING_FOR(node, &arena->chain_ring, next) {
+    Chain *chain = RING_ELT(Chain, arena_ring, node);
+    for (Index gen = 0; gen < chain->gen_count; ++gen)
+      chain_gen_collected(chain, gen);
+  }
+}
+
+Res trace_collect(Globals *g, TraceWhy why)
+{
+  Arena *arena;
+  Trace *trace;
+  TraceSet ts;
+  Message *start_msg, *end_msg;
+  mps_clock_t start;
+  Res res;
+
+  ASSERT_VALID(globals, g);
+  ASSERT(why < TRACE_WHY_LIMIT);
+  arena = g->arena;
+  ASSERT(arena_is_locked(arena));
+  /* design.trace.reentry: a format method or stepper that calls back
+   * into the library cannot start a collection inside one. */
+  if (g->in_collection || g->postmortem)
+    return RES_FAIL;
+
+  /* design.trace.message: allocated first, so posting cannot fail */
+  res = message_alloc(&start_msg, arena);
+  if (res != RES_OK)
+    goto fail_start_msg;
+  res = message_alloc(&end_msg, arena);
+  if (res != RES_OK)
+    goto fail_end_msg;
+
+  g->in_collection = true;
+  start = mps_clock();
+  trace = &g->trace[0];
+  ts = traceset_single(trace->ti);
+  ASSERT((arena->busy_traces & ts) == 0);
+  trace->why = why;
+  trace->state = TRACE_INIT;
+  trace->white = REFSET_EMPTY;
+  trace->band = RANK_AMBIG;
+  trace->start_clock = start;
+  trace->condemned = 0;
+  trace->not_condemned = 0;
+  trace->preserved = 0;
+  trace->reclaimed = 0;
+  trace->seg_scan_count = 0;
+  trace->root_scan_count = 0;
+  trace->fix_ref_count = 0;
+  trace->scanned_size = 0;
+  trace->start_message = start_msg;
+  trace->end_message = end_msg;
+  trace->sig = SIG_TRACE;
+  arena->busy_traces |= ts;
+
+  /* design.trace.stw: the world stays stopped from condemning to the end
+   * of reclaim, so no barrier is needed (the incremental issue adds
+   * them). */
+  roots_threads_suspend(g);
+  g->shield_suspended = true;
+
+  trace_condemn(trace);
+  trace->state = TRACE_UNFLIPPED;
+  message_post_gc_start(start_msg, why);
+  trace->start_message = NULL;
+  trace_flip(trace);
+  trace_scan_grey(trace, RANK_FINAL);
+  trace_scan_roots(trace, RANK_WEAK);
+  trace_scan_grey(trace, RANK_WEAK);
+  trace_reclaim(trace);
+
+  g->shield_suspended = false;
+  roots_threads_resume(g);
+
+  message_post_gc(end_msg, trace->preserved, trace->condemned, trace->not_condemned);
+  trace->end_message = NULL;
+  chains_collected(arena);
+  arena->flipped_traces &= ~ts;
+  arena->busy_traces &= ~ts;
+  trace->state = TRACE_FINISHED;
+  trace->sig = SIG_INVALID;
+  ++g->collections;
+  g->last_collect_clocks = mps_clock() - start;
+  g->in_collection = false;
+  return RES_OK;
+
+fail_end_msg:
+  message_free(start_msg);
+fail_start_msg:
+  return res;
+}
+
+/* design.trace.poll */
+bool trace_collection_due(const Arena *arena)
+{
+  Ring *node;
+  for (node = arena->chain_ring.next; node != &arena->chain_ring; node = node->next) {
+    const Chain *chain = RING_ELT(Chain, arena_ring, node);
+    if (chain_gen_over_capacity(chain, 0))
+      return true;
+  }
+  return false;
+}
+
+void trace_poll(Arena *arena)
+{
+  Globals *g = arena_globals(arena);
+
+  ASSERT(arena_is_locked(arena));
+  if (g == NULL || g->clamp != GLOBALS_UNCLAMPED || g->in_collection || g->postmortem)
+    return;
+  if (trace_collection_due(arena)) {
+    /* A collection that cannot start (no memory for its messages) is
+     * tried again at the next poll. */
+    Res res = trace_collect(g, TRACE_WHY_CHAIN);
+    UNUSED(res);
+  }
+}
