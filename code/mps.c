@@ -22,6 +22,7 @@
 #include "platform/io.c"
 #include "platform/lock.c"
 #include "platform/plinth.c"
+#include "platform/thread.c"
 #include "platform/vm.c"
 
 /* arena */
@@ -33,17 +34,28 @@
 #include "arena/vmarena.c"
 
 /* pool */
+#include "pool/ams.c"
 #include "pool/buffer.c"
 #include "pool/dbg.c"
 #include "pool/format.c"
+#include "pool/gen.c"
+#include "pool/lo.c"
+#include "pool/markseg.c"
 #include "pool/mfs.c"
 #include "pool/mvff.c"
 #include "pool/mvt.c"
 #include "pool/pool.c"
 #include "pool/sac.c"
+#include "pool/scan.c"
 #include "pool/snc.c"
 
 /* trace */
+#include "trace/area.c"
+#include "trace/control.c"
+#include "trace/message.c"
+#include "trace/root.c"
+#include "trace/trace.c"
+#include "trace/walk.c"
 
 /* telemetry */
 

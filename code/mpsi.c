@@ -14,6 +14,7 @@
  * get MPS_RES_PARAM, the others an assertion. */
 #include "arena/arena.h"
 #include "arena/seg.h"
+#include "trace/trace.h"
 
 #include <stdarg.h>
 
@@ -28,6 +29,14 @@ mps_res_t mps_arena_create_k(mps_arena_t *arena_o, mps_arena_class_t arena_class
   res = arena_create(&arena, arena_class, args);
   if (res != RES_OK)
     return res;
+  /* design.trace.globals: the trace layer's state, made after the arena */
+  arena_enter(arena);
+  res = globals_create(arena);
+  arena_leave(arena);
+  if (res != RES_OK) {
+    arena_destroy(arena);
+    return res;
+  }
   *arena_o = arena;
   return MPS_RES_OK;
 }
@@ -57,6 +66,12 @@ mps_res_t mps_arena_create(mps_arena_t *arena_o, mps_arena_class_t arena_class, 
 void mps_arena_destroy(mps_arena_t arena)
 {
   ASSERT_VALID(arena, arena);
+  arena_enter(arena);
+  /* design.arena.destroy.empty: pools first (before the trace layer's
+   * state, whose default chain they may use) */
+  ASSERT(ring_is_empty(arena_pool_ring(arena)));
+  globals_destroy(arena);
+  arena_leave(arena);
   arena_destroy(arena);
 }
 
@@ -212,6 +227,7 @@ mps_res_t mps_arena_vm_growth(mps_arena_t arena, size_t desired, size_t minimum)
 #include "pool/sac.h"
 #include "pool/dbg.h"
 #include "pool/format.h"
+#include "trace/trace.h"
 
 mps_res_t mps_pool_create_k(mps_pool_t *pool_o, mps_arena_t arena,
                             mps_pool_class_t pool_class, mps_arg_s args[])
@@ -315,6 +331,8 @@ mps_res_t mps_alloc(mps_addr_t *p_o, mps_pool_t pool, size_t size)
     return MPS_RES_MEMORY;
   arena = pool->arena;
   arena_enter(arena);
+  if (pool_has_attr(pool, POOL_ATTR_GC))
+    trace_poll(arena);   /* design.trace.poll */
   res = pool->klass->alloc(&p, pool, rounded);
   arena_leave(arena);
   if (UNLIKELY(res != RES_OK))
@@ -403,6 +421,9 @@ mps_res_t mps_ap_fill(mps_addr_t *p_o, mps_ap_t ap, size_t size)
   ASSERT(size_is_aligned(size, buf->pool->align));
   arena = buf->pool->arena;
   arena_enter(arena);
+  /* design.trace.poll: the buffer holds no reserved block here */
+  if (pool_has_attr(buf->pool, POOL_ATTR_GC))
+    trace_poll(arena);
   res = buffer_fill(&p, buf, size);
   arena_leave(arena);
   if (res != RES_OK)
@@ -588,3 +609,722 @@ void mps_fmt_destroy(mps_fmt_t format)
   arena_leave(arena);
 }
 /* ==== END SECTION pool ==== */
+
+/* ==== BEGIN SECTION trace (lead) ==== */
+/* Collection control, chains and the fix entry point: design.trace. */
+#include "trace/control.h"
+#include "pool/scan.h"
+#include "pool/gen.h"
+
+/* design.scan.fix: MPS_FIX2 lands here for a reference whose zone may
+ * hold white objects.  No lock: the collector holds it already. */
+mps_res_t _mps_fix2(mps_ss_t mps_ss, mps_addr_t *ref_io)
+{
+  return scan_fix(scan_state_of_ss(mps_ss), (Addr *)(void *)ref_io);
+}
+
+mps_res_t mps_fix(mps_ss_t mps_ss, mps_addr_t *ref_io)
+{
+  mps_res_t res;
+  MPS_SCAN_BEGIN(mps_ss) {
+    res = MPS_FIX12(mps_ss, ref_io);
+  } MPS_SCAN_END(mps_ss);
+  return res;
+}
+
+static Globals *mpsi_globals(mps_arena_t arena)
+{
+  ASSERT_VALID(arena, arena);
+  ASSERT_VALID(globals, arena_globals(arena));
+  return arena_globals(arena);
+}
+
+mps_res_t mps_arena_collect(mps_arena_t arena)
+{
+  Res res;
+  arena_enter(arena);
+  res = control_collect(mpsi_globals(arena));
+  arena_leave(arena);
+  return res;
+}
+
+mps_res_t mps_arena_start_collect(mps_arena_t arena)
+{
+  Res res;
+  arena_enter(arena);
+  res = control_start_collect(mpsi_globals(arena));
+  arena_leave(arena);
+  return res;
+}
+
+void mps_arena_clamp(mps_arena_t arena)
+{
+  arena_enter(arena);
+  control_clamp(mpsi_globals(arena));
+  arena_leave(arena);
+}
+
+void mps_arena_park(mps_arena_t arena)
+{
+  arena_enter(arena);
+  control_park(mpsi_globals(arena));
+  arena_leave(arena);
+}
+
+void mps_arena_release(mps_arena_t arena)
+{
+  arena_enter(arena);
+  control_release(mpsi_globals(arena));
+  arena_leave(arena);
+}
+
+mps_bool_t mps_arena_step(mps_arena_t arena, double interval, double multiplier)
+{
+  bool work;
+  ASSERT(interval >= 0.0);
+  ASSERT(multiplier >= 0.0);
+  arena_enter(arena);
+  work = control_step(mpsi_globals(arena), interval, multiplier);
+  arena_leave(arena);
+  return work;
+}
+
+void mps_arena_expose(mps_arena_t arena)
+{
+  arena_enter(arena);
+  control_expose(mpsi_globals(arena));
+  control_restore_protection(mpsi_globals(arena));   /* nothing to remember */
+  arena_leave(arena);
+}
+
+void mps_arena_unsafe_expose_remember_protection(mps_arena_t arena)
+{
+  arena_enter(arena);
+  control_expose(mpsi_globals(arena));
+  arena_leave(arena);
+}
+
+void mps_arena_unsafe_restore_protection(mps_arena_t arena)
+{
+  arena_enter(arena);
+  control_restore_protection(mpsi_globals(arena));
+  arena_leave(arena);
+}
+
+void mps_arena_postmortem(mps_arena_t arena)
+{
+  /* design.trace.control.postmortem: the caller may already hold the
+   * lock (an assertion handler); claim it once more, then drop all. */
+  arena_enter(arena);
+  control_postmortem(mpsi_globals(arena));
+}
+
+mps_bool_t mps_arena_busy(mps_arena_t arena)
+{
+  /* No lock: the point is to ask whether someone holds it. */
+  return arena_is_busy(arena);
+}
+
+mps_word_t mps_collections(mps_arena_t arena)
+{
+  Count n;
+  arena_enter(arena);
+  n = mpsi_globals(arena)->collections;
+  arena_leave(arena);
+  return (mps_word_t)n;
+}
+
+mps_res_t mps_chain_create(mps_chain_t *chain_o, mps_arena_t arena, size_t gen_count,
+                           mps_gen_param_s *params)
+{
+  Chain *chain;
+  Res res;
+
+  if (chain_o == NULL || arena == NULL)
+    return MPS_RES_PARAM;
+  arena_enter(arena);
+  res = chain_create(&chain, arena, gen_count, params);
+  arena_leave(arena);
+  if (res != RES_OK)
+    return res;
+  *chain_o = chain;
+  return MPS_RES_OK;
+}
+
+void mps_chain_destroy(mps_chain_t chain)
+{
+  Arena *arena;
+  ASSERT_VALID(chain, chain);
+  arena = chain->arena;
+  arena_enter(arena);
+  chain_destroy(chain);
+  arena_leave(arena);
+}
+/* ==== END SECTION trace ==== */
+
+/* ==== BEGIN SECTION roots (roots and threads engineer) ==== */
+/* Roots, threads, area scanners: design.root, design.thread.  Each
+ * entry point but mps_stack_scan_ambig takes the arena lock (that one
+ * runs inside a collection, which holds it).  The argument checks the
+ * manual calls for are in trace/root.c and give MPS_RES_PARAM. */
+#include "trace/root.h"
+
+static Globals *mpsi_roots_globals(mps_arena_t arena)
+{
+  ASSERT_VALID(arena, arena);
+  /* design.root.globals: the trace layer's state exists */
+  ASSERT(arena_globals(arena) != NULL);
+  return arena_globals(arena);
+}
+
+/* Finish a root creation: leave the arena and publish the root. */
+static mps_res_t mpsi_root_result(mps_root_t *root_o, mps_arena_t arena,
+                                  Res res, Root *root)
+{
+  arena_leave(arena);
+  if (res != RES_OK)
+    return res;
+  *root_o = root;
+  return MPS_RES_OK;
+}
+
+mps_res_t mps_root_create(mps_root_t *root_o, mps_arena_t arena,
+                         mps_rank_t rank, mps_rm_t rm,
+                         mps_root_scan_t root_scan, void *p, size_t s)
+{
+  Root *root = NULL;
+  Res res;
+
+  if (root_o == NULL || arena == NULL)
+    return MPS_RES_PARAM;
+  arena_enter(arena);
+  (void)mpsi_roots_globals(arena);
+  res = root_create_fun(&root, arena, (Rank)rank, rm, root_scan, p, s);
+  return mpsi_root_result(root_o, arena, res, root);
+}
+
+mps_res_t mps_root_create_fmt(mps_root_t *root_o, mps_arena_t arena,
+                             mps_rank_t rank, mps_rm_t rm,
+                             mps_fmt_scan_t fmt_scan,
+                             mps_addr_t base, mps_addr_t limit)
+{
+  Root *root = NULL;
+  Res res;
+
+  if (root_o == NULL || arena == NULL)
+    return MPS_RES_PARAM;
+  arena_enter(arena);
+  (void)mpsi_roots_globals(arena);
+  res = root_create_fmt(&root, arena, (Rank)rank, rm, fmt_scan,
+                        ptr_addr(base), ptr_addr(limit));
+  return mpsi_root_result(root_o, arena, res, root);
+}
+
+mps_res_t mps_root_create_area(mps_root_t *root_o, mps_arena_t arena,
+                              mps_rank_t rank, mps_rm_t rm,
+                              void *base, void *limit,
+                              mps_area_scan_t scan_area, void *closure)
+{
+  Root *root = NULL;
+  Res res;
+
+  if (root_o == NULL || arena == NULL)
+    return MPS_RES_PARAM;
+  arena_enter(arena);
+  (void)mpsi_roots_globals(arena);
+  res = root_create_area(&root, arena, (Rank)rank, rm, ptr_addr(base),
+                         ptr_addr(limit), scan_area, closure);
+  return mpsi_root_result(root_o, arena, res, root);
+}
+
+mps_res_t mps_root_create_area_tagged(mps_root_t *root_o, mps_arena_t arena,
+                                     mps_rank_t rank, mps_rm_t rm,
+                                     void *base, void *limit,
+                                     mps_area_scan_t scan_area,
+                                     mps_word_t mask, mps_word_t pattern)
+{
+  Root *root = NULL;
+  Res res;
+
+  if (root_o == NULL || arena == NULL)
+    return MPS_RES_PARAM;
+  arena_enter(arena);
+  (void)mpsi_roots_globals(arena);
+  res = root_create_area_tagged(&root, arena, (Rank)rank, rm, ptr_addr(base),
+                                ptr_addr(limit), scan_area, mask, pattern);
+  return mpsi_root_result(root_o, arena, res, root);
+}
+
+/* [base, base + count) as addresses, or false if it wraps. */
+static bool mpsi_table_limit(Addr *limit_o, mps_addr_t *base, size_t count)
+{
+  Addr b = ptr_addr(base);
+  if (count > (ADDR_MAX - b) / sizeof(mps_addr_t))
+    return false;
+  *limit_o = b + count * sizeof(mps_addr_t);
+  return true;
+}
+
+/* design.root.table: an area scanned by mps_scan_area. */
+mps_res_t mps_root_create_table(mps_root_t *root_o, mps_arena_t arena,
+                               mps_rank_t rank, mps_rm_t rm,
+                               mps_addr_t *base, size_t count)
+{
+  Root *root = NULL;
+  Addr limit;
+  Res res;
+
+  if (root_o == NULL || arena == NULL || !mpsi_table_limit(&limit, base, count))
+    return MPS_RES_PARAM;
+  arena_enter(arena);
+  (void)mpsi_roots_globals(arena);
+  res = root_create_area(&root, arena, (Rank)rank, rm, ptr_addr(base), limit,
+                         mps_scan_area, NULL);
+  return mpsi_root_result(root_o, arena, res, root);
+}
+
+/* design.root.table: as the manual says, an area scanned by
+ * mps_scan_area_tagged with pattern zero. */
+mps_res_t mps_root_create_table_masked(mps_root_t *root_o, mps_arena_t arena,
+                                      mps_rank_t rank, mps_rm_t rm,
+                                      mps_addr_t *base, size_t count,
+                                      mps_word_t mask)
+{
+  Root *root = NULL;
+  Addr limit;
+  Res res;
+
+  if (root_o == NULL || arena == NULL || !mpsi_table_limit(&limit, base, count))
+    return MPS_RES_PARAM;
+  arena_enter(arena);
+  (void)mpsi_roots_globals(arena);
+  res = root_create_area_tagged(&root, arena, (Rank)rank, rm, ptr_addr(base),
+                                limit, mps_scan_area_tagged, mask, 0);
+  return mpsi_root_result(root_o, arena, res, root);
+}
+
+/* design.root.thread.default: word-aligned values, ambiguously. */
+mps_res_t mps_root_create_thread(mps_root_t *root_o, mps_arena_t arena,
+                                mps_thr_t thr, void *cold)
+{
+  return mps_root_create_thread_tagged(root_o, arena, mps_rank_ambig(), 0, thr,
+                                       mps_scan_area_tagged,
+                                       sizeof(mps_word_t) - 1, 0, cold);
+}
+
+mps_res_t mps_root_create_thread_tagged(mps_root_t *root_o, mps_arena_t arena,
+                                       mps_rank_t rank, mps_rm_t rm,
+                                       mps_thr_t thr, mps_area_scan_t scan_area,
+                                       mps_word_t mask, mps_word_t pattern,
+                                       void *cold)
+{
+  Root *root = NULL;
+  Res res;
+
+  if (root_o == NULL || arena == NULL)
+    return MPS_RES_PARAM;
+  arena_enter(arena);
+  (void)mpsi_roots_globals(arena);
+  res = root_create_thread_tagged(&root, arena, (Rank)rank, rm, thr, scan_area,
+                                  mask, pattern, ptr_addr(cold));
+  return mpsi_root_result(root_o, arena, res, root);
+}
+
+mps_res_t mps_root_create_thread_scanned(mps_root_t *root_o, mps_arena_t arena,
+                                        mps_rank_t rank, mps_rm_t rm,
+                                        mps_thr_t thr, mps_area_scan_t scan_area,
+                                        void *closure, void *cold)
+{
+  Root *root = NULL;
+  Res res;
+
+  if (root_o == NULL || arena == NULL)
+    return MPS_RES_PARAM;
+  arena_enter(arena);
+  (void)mpsi_roots_globals(arena);
+  res = root_create_thread(&root, arena, (Rank)rank, rm, thr, scan_area,
+                           closure, ptr_addr(cold));
+  return mpsi_root_result(root_o, arena, res, root);
+}
+
+/* design.root.reg: with mps_stack_scan_ambig (the only scanner the
+ * manual supports) this is the thread root the manual says it equals;
+ * another scanner is called as given. */
+mps_res_t mps_root_create_reg(mps_root_t *root_o, mps_arena_t arena,
+                             mps_rank_t rank, mps_rm_t rm, mps_thr_t thr,
+                             mps_reg_scan_t reg_scan, void *p, size_t s)
+{
+  Root *root = NULL;
+  Res res;
+
+  if (root_o == NULL || arena == NULL)
+    return MPS_RES_PARAM;
+  arena_enter(arena);
+  (void)mpsi_roots_globals(arena);
+  if (reg_scan == mps_stack_scan_ambig)
+    res = root_create_thread_tagged(&root, arena, (Rank)rank, rm, thr,
+                                    mps_scan_area_tagged, sizeof(mps_word_t) - 1,
+                                    0, ptr_addr(p));
+  else
+    res = root_create_reg(&root, arena, (Rank)rank, rm, thr, reg_scan, p, s);
+  return mpsi_root_result(root_o, arena, res, root);
+}
+
+mps_res_t mps_stack_scan_ambig(mps_ss_t ss, mps_thr_t thr, void *p, size_t s)
+{
+  UNUSED(s);
+  return root_stack_scan_ambig(scan_state_of_ss(ss), thr, ptr_addr(p));
+}
+
+void mps_root_destroy(mps_root_t root)
+{
+  Arena *arena;
+
+  ASSERT_VALID(root, root);
+  arena = root->arena;
+  arena_enter(arena);
+  root_destroy(root);
+  arena_leave(arena);
+}
+
+mps_res_t mps_thread_reg(mps_thr_t *thr_o, mps_arena_t arena)
+{
+  Thread *thread = NULL;
+  Res res;
+
+  if (thr_o == NULL || arena == NULL)
+    return MPS_RES_PARAM;
+  arena_enter(arena);
+  res = roots_thread_reg(&thread, mpsi_roots_globals(arena));
+  arena_leave(arena);
+  if (res != RES_OK)
+    return res;
+  *thr_o = thread;
+  return MPS_RES_OK;
+}
+
+void mps_thread_dereg(mps_thr_t thr)
+{
+  Arena *arena;
+
+  ASSERT_VALID(thread, thr);
+  arena = thread_arena(thr);
+  arena_enter(arena);
+  roots_thread_dereg(thr);
+  arena_leave(arena);
+}
+
+void mps_arena_roots_walk(mps_arena_t arena, mps_roots_stepper_t f, void *p, size_t s)
+{
+  arena_enter(arena);
+  roots_walk(mpsi_roots_globals(arena), f, p, s);
+  arena_leave(arena);
+}
+/* ==== END SECTION roots ==== */
+
+/* ==== BEGIN SECTION gcpools (automatic pools engineer) ==== */
+/* AMS and LO class functions: design.ams, design.lo. */
+#include "pool/ams.h"
+#include "pool/lo.h"
+
+mps_pool_class_t mps_class_ams(void)
+{
+  return (mps_pool_class_t)&ams_class;
+}
+
+mps_pool_class_t mps_class_ams_debug(void)
+{
+  return (mps_pool_class_t)&ams_debug_class;
+}
+
+mps_pool_class_t mps_class_lo(void)
+{
+  return (mps_pool_class_t)&lo_class;
+}
+/* ==== END SECTION gcpools ==== */
+
+/* ==== BEGIN SECTION messages (messages, formats and walking engineer) ==== */
+/* Messages, format constructors and queries, walking: design.message,
+ * design.format, design.walk.  Each entry takes the arena lock once and
+ * calls trace/message.h, pool/format.h or trace/walk.h. */
+#include "trace/message.h"
+#include "trace/walk.h"
+#include "pool/format.h"
+
+/* The message type codes of mps.h are MessageType values. */
+_Static_assert((int)MESSAGE_TYPE_FINALIZATION == mps_message_type_finalization()
+               && (int)MESSAGE_TYPE_GC == mps_message_type_gc()
+               && (int)MESSAGE_TYPE_GC_START == mps_message_type_gc_start(),
+               "design.message.type");
+
+mps_message_type_t (mps_message_type_finalization)(void)
+{
+  return mps_message_type_finalization();
+}
+
+mps_message_type_t (mps_message_type_gc)(void)
+{
+  return mps_message_type_gc();
+}
+
+mps_message_type_t (mps_message_type_gc_start)(void)
+{
+  return mps_message_type_gc_start();
+}
+
+/* The manual leaves other codes undefined: asserted. */
+static MessageType mpsi_message_type(mps_message_type_t message_type)
+{
+  ASSERT(message_type >= 0 && message_type_check((unsigned)message_type));
+  return (MessageType)message_type;
+}
+
+void mps_message_type_enable(mps_arena_t arena, mps_message_type_t message_type)
+{
+  MessageType type = mpsi_message_type(message_type);
+  arena_enter(arena);
+  message_type_enable(message_globals(arena), type);
+  arena_leave(arena);
+}
+
+void mps_message_type_disable(mps_arena_t arena, mps_message_type_t message_type)
+{
+  MessageType type = mpsi_message_type(message_type);
+  arena_enter(arena);
+  message_type_disable(message_globals(arena), type);
+  arena_leave(arena);
+}
+
+mps_bool_t mps_message_poll(mps_arena_t arena)
+{
+  bool any;
+  arena_enter(arena);
+  any = message_queue_type(NULL, message_globals(arena));
+  arena_leave(arena);
+  return any;
+}
+
+mps_bool_t mps_message_queue_type(mps_message_type_t *message_type_o, mps_arena_t arena)
+{
+  MessageType type;
+  bool any;
+
+  ASSERT(message_type_o != NULL);
+  arena_enter(arena);
+  any = message_queue_type(&type, message_globals(arena));
+  arena_leave(arena);
+  if (any)
+    *message_type_o = (mps_message_type_t)type;
+  return any;
+}
+
+mps_bool_t mps_message_get(mps_message_t *message_o, mps_arena_t arena,
+                           mps_message_type_t message_type)
+{
+  MessageType type = mpsi_message_type(message_type);
+  Message *msg;
+  bool got;
+
+  ASSERT(message_o != NULL);
+  arena_enter(arena);
+  got = message_get(&msg, message_globals(arena), type);
+  arena_leave(arena);
+  if (got)
+    *message_o = msg;
+  return got;
+}
+
+void mps_message_discard(mps_arena_t arena, mps_message_t message)
+{
+  arena_enter(arena);
+  message_discard(message_globals(arena), message);
+  arena_leave(arena);
+}
+
+/* The accessors read a message the client owns; the lock keeps them
+ * ordered with discarding and with arena destruction. */
+#define MPSI_MESSAGE_READ(type_, result_, arena_, message_, call_) \
+  MPS_BEGIN \
+    arena_enter(arena_); \
+    ASSERT_VALID(message, (message_)); \
+    ASSERT((message_)->arena == (arena_)); \
+    (result_) = (type_)(call_); \
+    arena_leave(arena_); \
+  MPS_END
+
+mps_message_type_t mps_message_type(mps_arena_t arena, mps_message_t message)
+{
+  mps_message_type_t type;
+  MPSI_MESSAGE_READ(mps_message_type_t, type, arena, message, message_type(message));
+  return type;
+}
+
+mps_clock_t mps_message_clock(mps_arena_t arena, mps_message_t message)
+{
+  mps_clock_t clock;
+  MPSI_MESSAGE_READ(mps_clock_t, clock, arena, message, message_clock(message));
+  return clock;
+}
+
+void mps_message_finalization_ref(mps_addr_t *ref_o, mps_arena_t arena,
+                                  mps_message_t message)
+{
+  Addr ref;
+  ASSERT(ref_o != NULL);
+  MPSI_MESSAGE_READ(Addr, ref, arena, message, message_finalization_ref(message));
+  *ref_o = addr_ptr(ref);
+}
+
+size_t mps_message_gc_live_size(mps_arena_t arena, mps_message_t message)
+{
+  size_t size;
+  MPSI_MESSAGE_READ(size_t, size, arena, message, message_gc_live_size(message));
+  return size;
+}
+
+size_t mps_message_gc_condemned_size(mps_arena_t arena, mps_message_t message)
+{
+  size_t size;
+  MPSI_MESSAGE_READ(size_t, size, arena, message, message_gc_condemned_size(message));
+  return size;
+}
+
+size_t mps_message_gc_not_condemned_size(mps_arena_t arena, mps_message_t message)
+{
+  size_t size;
+  MPSI_MESSAGE_READ(size_t, size, arena, message, message_gc_not_condemned_size(message));
+  return size;
+}
+
+const char *mps_message_gc_start_why(mps_arena_t arena, mps_message_t message)
+{
+  const char *why;
+  MPSI_MESSAGE_READ(const char *, why, arena, message, message_gc_start_why(message));
+  return why;
+}
+
+/* The deprecated format constructors: design.format.variants. */
+static mps_res_t mpsi_fmt_create(mps_fmt_t *fmt_o, mps_arena_t arena,
+                                 const FormatFields *fields)
+{
+  Format *format;
+  Res res;
+
+  ASSERT(fmt_o != NULL);
+  ASSERT_VALID(arena, arena);
+  arena_enter(arena);
+  res = format_create_fields(&format, arena, fields);
+  arena_leave(arena);
+  if (res != RES_OK)
+    return res;
+  *fmt_o = format;
+  return MPS_RES_OK;
+}
+
+mps_res_t mps_fmt_create_A(mps_fmt_t *fmt_o, mps_arena_t arena, mps_fmt_A_s *fmt_A)
+{
+  FormatFields fields = {0};
+  ASSERT(fmt_A != NULL);
+  fields.align = fmt_A->align;
+  fields.scan = fmt_A->scan;
+  fields.skip = fmt_A->skip;
+  fields.fwd = fmt_A->fwd;
+  fields.isfwd = fmt_A->isfwd;
+  fields.pad = fmt_A->pad;
+  return mpsi_fmt_create(fmt_o, arena, &fields);   /* copy is unused */
+}
+
+mps_res_t mps_fmt_create_B(mps_fmt_t *fmt_o, mps_arena_t arena, mps_fmt_B_s *fmt_B)
+{
+  FormatFields fields = {0};
+  ASSERT(fmt_B != NULL);
+  fields.align = fmt_B->align;
+  fields.scan = fmt_B->scan;
+  fields.skip = fmt_B->skip;
+  fields.fwd = fmt_B->fwd;
+  fields.isfwd = fmt_B->isfwd;
+  fields.pad = fmt_B->pad;
+  fields.klass = fmt_B->mps_class;
+  return mpsi_fmt_create(fmt_o, arena, &fields);
+}
+
+mps_res_t mps_fmt_create_auto_header(mps_fmt_t *fmt_o, mps_arena_t arena,
+                                     mps_fmt_auto_header_s *fmt_ah)
+{
+  FormatFields fields = {0};
+  ASSERT(fmt_ah != NULL);
+  fields.align = fmt_ah->align;
+  fields.header_size = fmt_ah->mps_headerSize;
+  fields.scan = fmt_ah->scan;
+  fields.skip = fmt_ah->skip;
+  fields.fwd = fmt_ah->fwd;
+  fields.isfwd = fmt_ah->isfwd;
+  fields.pad = fmt_ah->pad;
+  return mpsi_fmt_create(fmt_o, arena, &fields);
+}
+
+mps_res_t mps_fmt_create_fixed(mps_fmt_t *fmt_o, mps_arena_t arena,
+                               mps_fmt_fixed_s *fmt_fixed)
+{
+  FormatFields fields = {0};
+  ASSERT(fmt_fixed != NULL);
+  fields.align = fmt_fixed->align;
+  fields.scan = fmt_fixed->scan;
+  fields.fwd = fmt_fixed->fwd;
+  fields.isfwd = fmt_fixed->isfwd;
+  fields.pad = fmt_fixed->pad;
+  return mpsi_fmt_create(fmt_o, arena, &fields);   /* no skip method */
+}
+
+mps_bool_t mps_addr_fmt(mps_fmt_t *fmt_o, mps_arena_t arena, mps_addr_t addr)
+{
+  Format *format;
+  bool found;
+
+  ASSERT(fmt_o != NULL);
+  arena_enter(arena);
+  found = format_of_addr(&format, arena, ptr_addr(addr));
+  arena_leave(arena);
+  if (found)
+    *fmt_o = format;
+  return found;
+}
+
+void mps_arena_formatted_objects_walk(mps_arena_t arena, mps_formatted_objects_stepper_t f,
+                                      void *p, size_t s)
+{
+  ASSERT(f != NULL);
+  arena_enter(arena);
+  walk_formatted_objects(arena, f, p, s);
+  arena_leave(arena);
+}
+
+mps_res_t mps_pool_walk(mps_pool_t pool, mps_area_scan_t scan_area, void *closure)
+{
+  Arena *arena;
+  Res res;
+
+  ASSERT_VALID(pool, pool);
+  ASSERT(scan_area != NULL);
+  arena = pool->arena;
+  arena_enter(arena);
+  res = walk_pool(pool, scan_area, closure);
+  arena_leave(arena);
+  return res;
+}
+
+mps_res_t mps_addr_object(mps_addr_t *p_o, mps_arena_t arena, mps_addr_t addr)
+{
+  Addr client;
+  Res res;
+
+  ASSERT(p_o != NULL);
+  arena_enter(arena);
+  res = walk_addr_object(&client, arena, ptr_addr(addr));
+  arena_leave(arena);
+  if (res != RES_OK)
+    return res;
+  *p_o = addr_ptr(client);
+  return MPS_RES_OK;
+}
+/* ==== END SECTION messages ==== */
