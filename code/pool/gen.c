@@ -56,6 +56,7 @@ Res chain_create(Chain **chain_o, Arena *arena, Count gen_count,
     gens[i].mortality = params[i].mps_mortality;
     gens[i].new_size = 0;
     gens[i].total_size = 0;
+    gens[i].condemned = false;
     ring_init(&gens[i].pool_gens);
   }
   chain->arena = arena;
@@ -132,6 +133,13 @@ void chain_gen_collected(Chain *chain, Index gen)
     PoolGen *pgen = RING_ELT(PoolGen, gen_ring, node);
     pgen->new_size = 0;
   }
+}
+
+void chain_condemn_gen(Chain *chain, Index gen, bool condemned)
+{
+  ASSERT_VALID(chain, chain);
+  ASSERT(gen < chain->gen_count);
+  chain->gens[gen].condemned = condemned;
 }
 
 Res pool_gen_init_args(PoolGen *pgen, Pool *pool, const mps_arg_s args[])

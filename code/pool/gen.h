@@ -28,6 +28,7 @@ typedef struct GenDesc {
   Size new_size;              /* allocated in it since it was last collected */
   Size total_size;            /* held by its pools now */
   Ring pool_gens;             /* PoolGen.gen_ring */
+  bool condemned;             /* by the trace being started: design.gen.condemn */
 } GenDesc;
 
 struct mps_chain_s {
@@ -64,6 +65,16 @@ Size chain_gen_new_size(const Chain *chain, Index gen);
 bool chain_gen_over_capacity(const Chain *chain, Index gen);
 /* Generation gen has been collected: its new size starts again at 0. */
 void chain_gen_collected(Chain *chain, Index gen);
+
+/* design.gen.condemn: the engine marks the generations a trace
+ * condemns before asking the pools to whiten; a pool condemns a
+ * segment only if its generation is marked.  The marks are cleared when
+ * the trace ends. */
+void chain_condemn_gen(Chain *chain, Index gen, bool condemned);
+static inline bool pool_gen_condemned(const PoolGen *pgen)
+{
+  return pgen->chain->gens[pgen->gen].condemned;
+}
 
 /* Read MPS_KEY_CHAIN and MPS_KEY_GEN (defaults: the arena's default
  * chain, generation 0) and attach pgen.  RES_PARAM for a chain of

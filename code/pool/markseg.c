@@ -356,6 +356,9 @@ Res markseg_whiten(Pool *pool, Trace *trace, Seg *seg)
   ASSERT_CRIT(markseg_check(ms));
   ASSERT(seg->pool == pool);
   ASSERT((seg->white & bit) == 0);
+  /* design.gen.condemn: only segments of a condemned generation */
+  if (!pool_gen_condemned(&mp->pgen))
+    return RES_OK;
 
   bt_reset_all(ms->start_table, ms->grains);
   bt_reset_all(ms->mark_table, ms->grains);

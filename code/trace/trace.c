@@ -219,8 +219,12 @@ static void trace_flip(Trace *trace)
     }
     RING_FOR(node, &pool->seg_ring, next) {
       Seg *seg = RING_ELT(Seg, pool_ring, node);
-      if ((seg->white & ts) == 0 && seg->rank_set != RANKSET_EMPTY
-          && (seg->summary & trace->white) != REFSET_EMPTY)
+      /* design.trace.flip.summary: without a write barrier the mutator
+       * may have stored any reference since a segment was last scanned,
+       * so every segment with references is scanned; summaries become
+       * remembered sets when barriers keep them true (incremental
+       * issue). */
+      if ((seg->white & ts) == 0 && seg->rank_set != RANKSET_EMPTY)
         pool->klass->grey(pool, trace, seg);
     }
   }
@@ -252,13 +256,35 @@ static void trace_reclaim(Trace *trace)
   ASSERT(trace->preserved + trace->reclaimed == trace->condemned);
 }
 
+/* design.gen.condemn: a full collection condemns every generation; one
+ * started by the policy condemns, in each chain whose generation 0 is
+ * over capacity, generation 0 and each following generation that is
+ * over capacity too. */
+static void chains_condemn(Arena *arena, bool full)
+{
+  Ring *node, *next;
+  RING_FOR(node, &arena->chain_ring, next) {
+    Chain *chain = RING_ELT(Chain, arena_ring, node);
+    bool more = full || chain_gen_over_capacity(chain, 0);
+    for (Index gen = 0; gen < chain->gen_count; ++gen) {
+      chain_condemn_gen(chain, gen, more);
+      more = more && (full || (gen + 1 < chain->gen_count
+                               && chain_gen_over_capacity(chain, gen + 1)));
+    }
+  }
+}
+
+/* The condemned generations start again; the marks are cleared. */
 static void chains_collected(Arena *arena)
 {
   Ring *node, *next;
   RING_FOR(node, &arena->chain_ring, next) {
     Chain *chain = RING_ELT(Chain, arena_ring, node);
-    for (Index gen = 0; gen < chain->gen_count; ++gen)
-      chain_gen_collected(chain, gen);
+    for (Index gen = 0; gen < chain->gen_count; ++gen) {
+      if (chain->gens[gen].condemned)
+        chain_gen_collected(chain, gen);
+      chain_condemn_gen(chain, gen, false);
+    }
   }
 }
 
@@ -314,13 +340,15 @@ Res trace_collect(Globals *g, TraceWhy why)
   /* design.trace.stw: the world stays stopped from condemning to the end
    * of reclaim, so no barrier is needed (the incremental issue adds
    * them). */
+  /* The start message's clock is the start of the collection's pause. */
+  message_post_gc_start(start_msg, why);
+  trace->start_message = NULL;
   roots_threads_suspend(g);
   g->shield_suspended = true;
 
+  chains_condemn(arena, why != TRACE_WHY_CHAIN);
   trace_condemn(trace);
   trace->state = TRACE_UNFLIPPED;
-  message_post_gc_start(start_msg, why);
-  trace->start_message = NULL;
   trace_flip(trace);
   trace_scan_grey(trace, RANK_FINAL);
   trace_scan_roots(trace, RANK_WEAK);

@@ -203,6 +203,11 @@ static void trace_condemn(const Pool *spare)
   trace.sig = SIG_TRACE;
   arena->busy_traces |= traceset_single(0);
   scanned = 0;
+  for (Ring *cn = arena->chain_ring.next; cn != &arena->chain_ring; cn = cn->next) {
+    Chain *chain = RING_ELT(Chain, arena_ring, cn);
+    for (Index g = 0; g < chain->gen_count; ++g)
+      chain_condemn_gen(chain, g, true);   /* design.gen.condemn */
+  }
   for (pn = arena_pool_ring(arena)->next; pn != arena_pool_ring(arena); pn = pn->next) {
     Pool *p = RING_ELT(Pool, arena_ring, pn);
     if (!pool_has_attr(p, POOL_ATTR_GC) || p == spare)

@@ -124,6 +124,11 @@ static void condemn(void)
   tr.why = TRACE_WHY_CHAIN;
   tr.sig = SIG_TRACE;
   arena->busy_traces = traceset_single(0);
+  for (Ring *cn = arena->chain_ring.next; cn != &arena->chain_ring; cn = cn->next) {
+    Chain *chain = RING_ELT(Chain, arena_ring, cn);
+    for (Index g = 0; g < chain->gen_count; ++g)
+      chain_condemn_gen(chain, g, true);   /* design.gen.condemn */
+  }
   for (Ring *n = lo->seg_ring.next; n != &lo->seg_ring; n = n->next) {
     Seg *seg = RING_ELT(Seg, pool_ring, n);
     ck_assert(seg->rank_set == RANKSET_EMPTY);
