@@ -104,21 +104,24 @@ BENCHMARKS = [
         },
     ),
 
-    # Planned (later issues).  Each is skipped until its source exists;
-    # whoever writes the program adjusts the variants and metrics here.
     Benchmark(
         name="gcbench",
         source="test/bench/gcbench.c",
         builds={"lagoon": LAGOON_BUILD, "boehm": BOEHM_BUILD,
                 "malloc": MALLOC_BUILD},
-        variants={"amc": "lagoon", "ams": "lagoon", "boehm": "boehm",
-                  "malloc": "malloc"},
+        # "amc": "lagoon" goes back in with the AMC pool (next issue);
+        # until then the program rejects it, which the driver would count
+        # as a failure.
+        variants={"ams": "lagoon", "boehm": "boehm", "malloc": "malloc"},
         reference="boehm",
         metrics=[WALL, Metric("cpu_s", "CPU s"), PEAK_RSS,
                  Metric("collections", "collections"),
                  Metric("pause_total_ms", "pause total ms"),
                  Metric("pause_max_ms", "pause max ms")],
     ),
+
+    # Planned (later issues).  Each is skipped until its source exists;
+    # whoever writes the program adjusts the variants and metrics here.
     Benchmark(
         name="weakbench",
         source="test/bench/weakbench.c",

@@ -1,0 +1,818 @@
+/* test/bench/gcbench.c -- the Ellis/Kovac/Boehm GCBench binary-tree
+ * benchmark: Lagoon AMS side by side with Boehm GC and malloc/free.
+ * Design: manual/bench.rst
+ *
+ * One source, built several times (tool/bench/run does it):
+ *   -DBENCH_LAGOON   links build/hot/libmps.a: ams (amc: next issue)
+ *   -DPEER_BOEHM     links -lgc: boehm
+ *   (no flag)        glibc: malloc (each short-lived tree freed explicitly)
+ *
+ * Usage: gcbench [-q] [-g KIB] VARIANT
+ * Output (read by tool/bench/run): "info ..." lines, then
+ *   metric wall_s X           wall time of the whole workload
+ *   metric cpu_s X            process CPU time (every thread) over it
+ *   metric peak_rss_kib X     peak resident set size (VmHWM)
+ *   metric collections X      collections during the workload
+ *   metric pause_total_ms X   sum of the collections' pauses
+ *   metric pause_max_ms X     the longest one
+ *   checksum HEX              depends only on the sizes
+ * Exit status 0 on success, 1 if a tree or the array did not read back
+ * what was built (a collector freed or overwrote live data), 2 on a usage
+ * or set-up error. */
+
+#define _GNU_SOURCE 1
+
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#if defined(BENCH_LAGOON)
+#include "mps.h"
+#include "mpsavm.h"
+#include "mpscams.h"
+#include "mpslib.h"          /* mps_clocks_per_sec */
+#define BENCH_FLAVOUR "lagoon"
+#elif defined(PEER_BOEHM)
+#define GC_THREADS 1           /* declares GC_get_parallel */
+#include <gc/gc.h>
+#define BENCH_FLAVOUR "boehm"
+#else
+#define BENCH_FLAVOUR "malloc"
+#endif
+
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+
+static _Noreturn void bench_die(const char *what)
+{
+  fprintf(stderr, "gcbench: %s\n", what);
+  exit(2);
+}
+
+
+/* Sizes.  The original (Boehm's GCBench.c) has a stretch depth of 18, a
+ * long-lived depth of 16, an array of 500,000 doubles and depths 4..16.
+ * Here the short-lived depths go up to 20, so the stretch depth is 20 too
+ * (with 18 the deepest trees would get no iteration): the number of
+ * iterations at depth d is 2 * tree_size(stretch) / tree_size(d), 2 at
+ * depth 20, so every depth allocates about 8.4 million nodes. */
+
+typedef struct Sizes {
+  int stretch_depth;      /* the stretch tree, built first and dropped */
+  int long_lived_depth;   /* the tree that lives to the end */
+  size_t array_length;    /* the long-lived array of doubles */
+  int min_depth, max_depth; /* short-lived trees, every second depth */
+  size_t capacity_kib;    /* Lagoon: the chain's one generation */
+} Sizes;
+
+static const Sizes sizes_full = {20, 16, 500000, 4, 20, 32768};
+/* quick: under 0.1 s for each variant; the smaller generation makes AMS
+ * collect 18 times, some of them in the middle of a tree */
+static const Sizes sizes_quick = {14, 10, 50000, 4, 14, 1024};
+
+static uint64_t tree_size(int depth)
+{
+  return ((uint64_t)1 << (depth + 1)) - 1;
+}
+
+static uint64_t num_iters(const Sizes *s, int depth)
+{
+  return 2 * tree_size(s->stretch_depth) / tree_size(depth);
+}
+
+
+/* Objects.  A node is the original's: two children and two ints (here i
+ * is the node's height, 0 for a leaf, and j a tag per tree, so that a
+ * walk notices a node that a collector freed and handed out again).  The
+ * array is a header word then the doubles.  The header word is odd
+ * ((length << 1) | 1) while a node's first word (left) is NULL or an
+ * aligned address, so Lagoon's format tells them apart without a header
+ * on the nodes; the same encoding pads. */
+
+typedef struct Node {
+  struct Node *left, *right;
+  int i, j;
+} Node;
+
+typedef struct Array {
+  uintptr_t header;       /* (length << 1) | 1 */
+  double d[];
+} Array;
+
+_Static_assert(sizeof(Node) == 3 * sizeof(void *), "a node is 3 words");
+_Static_assert(sizeof(double) == sizeof(uintptr_t), "doubles are words");
+
+static ALWAYS_INLINE size_t array_bytes(size_t length)
+{
+  return sizeof(Array) + length * sizeof(double);
+}
+
+
+/* Variants. */
+
+typedef enum Kind {
+  KIND_MALLOC,   /* malloc, and free of every tree once it has been walked */
+  KIND_BOEHM,    /* GC_MALLOC nodes, GC_MALLOC_ATOMIC array */
+  KIND_AMS       /* mps_reserve / mps_commit on an AMS pool */
+} Kind;
+
+typedef struct VariantDesc {
+  const char *name;
+  Kind kind;
+  const char *flavour;     /* the build that has it */
+} VariantDesc;
+
+/* "amc" joins the lagoon build with the AMC pool (next issue). */
+static const VariantDesc variants[] = {
+  {"ams", KIND_AMS, "lagoon"},
+  {"boehm", KIND_BOEHM, "boehm"},
+  {"malloc", KIND_MALLOC, "malloc"},
+};
+
+/* Collection statistics, gathered differently per variant. */
+typedef struct Pauses {
+  uint64_t count;           /* pauses measured */
+  double total_ms, max_ms;
+} Pauses;
+
+static __attribute__((unused)) void pauses_add(Pauses *p, double ms)
+{
+  ++p->count;
+  p->total_ms += ms;
+  if (ms > p->max_ms)
+    p->max_ms = ms;
+}
+
+typedef struct Bench {
+  Kind kind;
+  const Sizes *sizes;
+  Pauses pauses;
+#ifdef BENCH_LAGOON
+  mps_arena_t arena;
+  mps_chain_t chain;
+  mps_fmt_t fmt;
+  mps_pool_t pool;
+  mps_ap_t ap;
+  mps_thr_t thread;
+  mps_root_t stack_root;
+  bool gc_started;          /* a gc_start message awaits its gc message */
+  mps_clock_t gc_start_clock;
+  uint64_t gc_messages;
+  uint64_t condemned, live; /* bytes, summed over the gc messages */
+#endif
+} Bench;
+
+
+#ifdef BENCH_LAGOON
+
+static void bench_check_res(mps_res_t res, const char *what)
+{
+  if (res != MPS_RES_OK) {
+    fprintf(stderr, "gcbench: %s failed: result %d\n", what, (int)res);
+    exit(2);
+  }
+}
+
+/* The format.  Objects are 8-aligned runs of nodes and arrays (or pads,
+ * which look like arrays). */
+
+static ALWAYS_INLINE size_t obj_size(const void *p)
+{
+  uintptr_t first;
+  memcpy(&first, p, sizeof first);
+  return (first & 1) != 0 ? array_bytes(first >> 1) : sizeof(Node);
+}
+
+static mps_res_t obj_scan(mps_ss_t ss, mps_addr_t base, mps_addr_t limit)
+{
+  MPS_SCAN_BEGIN(ss) {
+    char *p = base;
+    while (p < (char *)limit) {
+      size_t size = obj_size(p);
+      if (size == sizeof(Node)) {
+        Node *node = (Node *)(void *)p;
+        mps_addr_t ref = node->left;
+        if (MPS_FIX1(ss, ref)) {
+          mps_res_t res = MPS_FIX2(ss, &ref);
+          if (res != MPS_RES_OK)
+            return res;
+          node->left = ref;
+        }
+        ref = node->right;
+        if (MPS_FIX1(ss, ref)) {
+          mps_res_t res = MPS_FIX2(ss, &ref);
+          if (res != MPS_RES_OK)
+            return res;
+          node->right = ref;
+        }
+      }
+      p += size;
+    }
+  } MPS_SCAN_END(ss);
+  return MPS_RES_OK;
+}
+
+static mps_addr_t obj_skip(mps_addr_t p)
+{
+  return (char *)p + obj_size(p);
+}
+
+static void obj_pad(mps_addr_t p, size_t size)
+{
+  uintptr_t header = (((uintptr_t)(size - sizeof(Array)) / sizeof(double)) << 1) | 1;
+  memcpy(p, &header, sizeof header);
+}
+
+static void bench_setup(Bench *b, void *cold)
+{
+  mps_res_t res;
+  mps_gen_param_s gen = {b->sizes->capacity_kib, 0.85};
+
+  res = mps_arena_create_k(&b->arena, mps_arena_class_vm(), mps_args_none);
+  bench_check_res(res, "mps_arena_create_k");
+  /* One generation: every collection is a full mark-sweep of the pool,
+   * started when that much has been allocated since the last one. */
+  res = mps_chain_create(&b->chain, b->arena, 1, &gen);
+  bench_check_res(res, "mps_chain_create");
+  MPS_ARGS_BEGIN(args) {
+    MPS_ARGS_ADD(args, MPS_KEY_FMT_ALIGN, sizeof(void *));
+    MPS_ARGS_ADD(args, MPS_KEY_FMT_SCAN, obj_scan);
+    MPS_ARGS_ADD(args, MPS_KEY_FMT_SKIP, obj_skip);
+    MPS_ARGS_ADD(args, MPS_KEY_FMT_PAD, obj_pad);
+    res = mps_fmt_create_k(&b->fmt, b->arena, args);
+  } MPS_ARGS_END(args);
+  bench_check_res(res, "mps_fmt_create_k");
+  MPS_ARGS_BEGIN(args) {
+    MPS_ARGS_ADD(args, MPS_KEY_FORMAT, b->fmt);
+    MPS_ARGS_ADD(args, MPS_KEY_CHAIN, b->chain);
+    MPS_ARGS_ADD(args, MPS_KEY_GEN, 0);
+    /* the stack root refers into the pool ambiguously (the default;
+     * the allocation point below is exact all the same) */
+    MPS_ARGS_ADD(args, MPS_KEY_AMS_SUPPORT_AMBIGUOUS, 1);
+    res = mps_pool_create_k(&b->pool, b->arena, mps_class_ams(), args);
+  } MPS_ARGS_END(args);
+  bench_check_res(res, "mps_pool_create_k(AMS)");
+  MPS_ARGS_BEGIN(args) {
+    MPS_ARGS_ADD(args, MPS_KEY_RANK, mps_rank_exact());
+    res = mps_ap_create_k(&b->ap, b->pool, args);
+  } MPS_ARGS_END(args);
+  bench_check_res(res, "mps_ap_create_k");
+  /* The roots: this thread's stack and registers, ambiguously, from the
+   * frame of main down, as a runtime registers its main thread. */
+  res = mps_thread_reg(&b->thread, b->arena);
+  bench_check_res(res, "mps_thread_reg");
+  res = mps_root_create_thread(&b->stack_root, b->arena, b->thread, cold);
+  bench_check_res(res, "mps_root_create_thread");
+  mps_message_type_enable(b->arena, mps_message_type_gc_start());
+  mps_message_type_enable(b->arena, mps_message_type_gc());
+}
+
+/* bench_poll -- take the GC messages off the queue, in order.  A
+ * collection is stop-the-world from before its gc_start message to after
+ * its gc message, so the difference of their clocks is its pause (less
+ * the condemn phase, which comes before the start message). */
+static void bench_poll(Bench *b)
+{
+  mps_message_type_t type;
+  mps_message_t msg;
+  double per_ms = 1000.0 / (double)mps_clocks_per_sec();
+
+  if (b->kind != KIND_AMS)
+    return;
+  while (mps_message_queue_type(&type, b->arena)) {
+    if (!mps_message_get(&msg, b->arena, type))
+      bench_die("mps_message_get found no message of the queued type");
+    if (type == mps_message_type_gc_start()) {
+      if (b->gc_started)
+        bench_die("two gc_start messages without a gc message");
+      b->gc_started = true;
+      b->gc_start_clock = mps_message_clock(b->arena, msg);
+    } else if (type == mps_message_type_gc()) {
+      mps_clock_t end = mps_message_clock(b->arena, msg);
+      if (!b->gc_started || end < b->gc_start_clock)
+        bench_die("a gc message without its gc_start message");
+      b->gc_started = false;
+      pauses_add(&b->pauses, (double)(end - b->gc_start_clock) * per_ms);
+      ++b->gc_messages;
+      b->condemned += mps_message_gc_condemned_size(b->arena, msg);
+      b->live += mps_message_gc_live_size(b->arena, msg);
+    }
+    mps_message_discard(b->arena, msg);
+  }
+}
+
+static uint64_t bench_collections(Bench *b)
+{
+  return b->kind == KIND_AMS ? (uint64_t)mps_collections(b->arena) : 0;
+}
+
+static void bench_teardown(Bench *b)
+{
+  mps_arena_park(b->arena);
+  bench_poll(b);
+  mps_root_destroy(b->stack_root);
+  mps_thread_dereg(b->thread);
+  mps_ap_destroy(b->ap);
+  mps_pool_destroy(b->pool);
+  mps_fmt_destroy(b->fmt);
+  mps_chain_destroy(b->chain);
+  mps_arena_destroy(b->arena);
+}
+
+#elif defined(PEER_BOEHM)
+
+/* Boehm GC calls this at the start and end of every collection, with its
+ * lock held: the difference is the pause (marking is stop-the-world, and
+ * sweeping is lazy, done during later allocations). */
+static Pauses boehm_pauses;
+static struct timespec boehm_start;
+static bool boehm_started;
+
+static void boehm_event(GC_EventType event)
+{
+  struct timespec now;
+  if (event == GC_EVENT_START) {
+    clock_gettime(CLOCK_MONOTONIC, &boehm_start);
+    boehm_started = true;
+  } else if (event == GC_EVENT_END && boehm_started) {
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    boehm_started = false;
+    pauses_add(&boehm_pauses,
+               (double)(now.tv_sec - boehm_start.tv_sec) * 1e3
+               + (double)(now.tv_nsec - boehm_start.tv_nsec) * 1e-6);
+  }
+}
+
+static void bench_setup(Bench *b, void *cold)
+{
+  (void)cold;
+  if (b->kind != KIND_BOEHM)
+    bench_die("this build has only the boehm variant");
+  GC_INIT();
+  GC_set_on_collection_event(boehm_event);
+}
+
+static void bench_poll(Bench *b)
+{
+  b->pauses = boehm_pauses;
+}
+
+static uint64_t bench_collections(Bench *b)
+{
+  (void)b;
+  return (uint64_t)GC_get_gc_no();
+}
+
+static void bench_teardown(Bench *b)
+{
+  (void)b;
+  printf("info boehm: version %u.%u.%u, %d parallel markers, heap %zu KiB, "
+         "full collection time %lu ms\n",
+         GC_get_version() >> 16, (GC_get_version() >> 8) & 0xFF,
+         GC_get_version() & 0xFF, GC_get_parallel(), GC_get_heap_size() >> 10,
+         GC_get_full_gc_total_time());
+}
+
+#else /* malloc */
+
+static void bench_setup(Bench *b, void *cold)
+{
+  (void)cold;
+  if (b->kind != KIND_MALLOC)
+    bench_die("this build has only the malloc variant");
+}
+
+static void bench_poll(Bench *b)
+{
+  (void)b;
+}
+
+static uint64_t bench_collections(Bench *b)
+{
+  (void)b;
+  return 0;
+}
+
+static void bench_teardown(Bench *b)
+{
+  (void)b;
+}
+
+#endif
+
+
+/* Allocation.  Called with a constant kind from the per-kind tree
+ * builders below, so each variant's loops hold only its own allocation
+ * path (the allocation point's fast path expands in place). */
+
+static ALWAYS_INLINE Node *node_new(Bench *b, Kind kind, Node *left,
+                                    Node *right, int height, int tag)
+{
+  Node *node;
+  switch (kind) {
+#ifdef BENCH_LAGOON
+  case KIND_AMS: {
+    mps_addr_t p;
+    do {
+      mps_res_t res = mps_reserve(&p, b->ap, sizeof(Node));
+      if (res != MPS_RES_OK)
+        bench_check_res(res, "mps_reserve");
+      node = p;
+      node->left = left;
+      node->right = right;
+      node->i = height;
+      node->j = tag;
+    } while (!mps_commit(b->ap, p, sizeof(Node)));
+    return node;
+  }
+#endif
+#ifdef PEER_BOEHM
+  case KIND_BOEHM:
+    node = GC_MALLOC(sizeof(Node));
+    break;
+#endif
+  case KIND_MALLOC:
+    node = malloc(sizeof(Node));
+    break;
+  default:
+    (void)b;
+    bench_die("variant not in this build");
+  }
+  if (node == NULL)
+    bench_die("out of memory");
+  node->left = left;
+  node->right = right;
+  node->i = height;
+  node->j = tag;
+  return node;
+}
+
+static Array *array_new(Bench *b, size_t length)
+{
+  size_t size = array_bytes(length);
+  Array *array;
+  switch (b->kind) {
+#ifdef BENCH_LAGOON
+  case KIND_AMS: {
+    mps_addr_t p;
+    do {
+      mps_res_t res = mps_reserve(&p, b->ap, size);
+      if (res != MPS_RES_OK)
+        bench_check_res(res, "mps_reserve");
+      array = p;
+      array->header = ((uintptr_t)length << 1) | 1;
+    } while (!mps_commit(b->ap, p, size));
+    break;
+  }
+#endif
+#ifdef PEER_BOEHM
+  case KIND_BOEHM:
+    array = GC_MALLOC_ATOMIC(size);
+    break;
+#endif
+  case KIND_MALLOC:
+    array = malloc(size);
+    break;
+  default:
+    bench_die("variant not in this build");
+  }
+  if (array == NULL)
+    bench_die("out of memory");
+  array->header = ((uintptr_t)length << 1) | 1;
+  return array;
+}
+
+
+/* The trees. */
+
+/* populate_KIND -- build the tree under node top down: allocate both
+ * children (empty), store them in node, then fill each.
+ * make_tree_KIND -- build a tree bottom up: the children first.
+ * One copy of each per kind, with that kind's allocation path inlined. */
+#define TREE_FUNCTIONS(suffix, kind) \
+  static __attribute__((noinline)) void populate_##suffix( \
+      Bench *b, int height, Node *node, int tag) \
+  { \
+    if (height <= 0) \
+      return; \
+    --height; \
+    node->left = node_new(b, kind, NULL, NULL, height, tag); \
+    node->right = node_new(b, kind, NULL, NULL, height, tag); \
+    populate_##suffix(b, height, node->left, tag); \
+    populate_##suffix(b, height, node->right, tag); \
+  } \
+  static __attribute__((noinline)) Node *make_tree_##suffix( \
+      Bench *b, int height, int tag) \
+  { \
+    if (height <= 0) \
+      return node_new(b, kind, NULL, NULL, 0, tag); \
+    Node *left = make_tree_##suffix(b, height - 1, tag); \
+    Node *right = make_tree_##suffix(b, height - 1, tag); \
+    return node_new(b, kind, left, right, height, tag); \
+  }
+
+TREE_FUNCTIONS(malloc, KIND_MALLOC)
+#ifdef BENCH_LAGOON
+TREE_FUNCTIONS(ams, KIND_AMS)
+#endif
+#ifdef PEER_BOEHM
+TREE_FUNCTIONS(boehm, KIND_BOEHM)
+#endif
+
+static void tree_populate(Bench *b, int height, Node *node, int tag)
+{
+  switch (b->kind) {
+  case KIND_MALLOC: populate_malloc(b, height, node, tag); return;
+#ifdef BENCH_LAGOON
+  case KIND_AMS: populate_ams(b, height, node, tag); return;
+#endif
+#ifdef PEER_BOEHM
+  case KIND_BOEHM: populate_boehm(b, height, node, tag); return;
+#endif
+  default: bench_die("variant not in this build");
+  }
+}
+
+static Node *tree_make(Bench *b, int height, int tag)
+{
+  switch (b->kind) {
+  case KIND_MALLOC: return make_tree_malloc(b, height, tag);
+#ifdef BENCH_LAGOON
+  case KIND_AMS: return make_tree_ams(b, height, tag);
+#endif
+#ifdef PEER_BOEHM
+  case KIND_BOEHM: return make_tree_boehm(b, height, tag);
+#endif
+  default: bench_die("variant not in this build");
+  }
+}
+
+static Node *tree_new_top_down(Bench *b, int height, int tag)
+{
+  Node *root;
+  switch (b->kind) {
+  case KIND_MALLOC: root = node_new(b, KIND_MALLOC, NULL, NULL, height, tag); break;
+#ifdef BENCH_LAGOON
+  case KIND_AMS: root = node_new(b, KIND_AMS, NULL, NULL, height, tag); break;
+#endif
+#ifdef PEER_BOEHM
+  case KIND_BOEHM: root = node_new(b, KIND_BOEHM, NULL, NULL, height, tag); break;
+#endif
+  default: bench_die("variant not in this build");
+  }
+  tree_populate(b, height, root, tag);
+  return root;
+}
+
+/* tree_walk -- count the nodes of a tree of the given height, checking
+ * that every node holds what was written: its height, the tree's tag, two
+ * children or none. */
+static uint64_t tree_walk(const Node *node, int height, int tag, uint64_t *bad)
+{
+  if (node->i != height || node->j != tag
+      || (height == 0) != (node->left == NULL)
+      || (height == 0) != (node->right == NULL)) {
+    ++*bad;
+    return 1;
+  }
+  if (height == 0)
+    return 1;
+  return 1 + tree_walk(node->left, height - 1, tag, bad)
+           + tree_walk(node->right, height - 1, tag, bad);
+}
+
+static void tree_free(Node *node)
+{
+  if (node->left != NULL)
+    tree_free(node->left);
+  if (node->right != NULL)
+    tree_free(node->right);
+  free(node);
+}
+
+
+/* The workload. */
+
+typedef struct Result {
+  uint64_t checksum;
+  uint64_t nodes;       /* allocated */
+  uint64_t trees;       /* short-lived trees */
+  uint64_t bad;         /* nodes, trees or array entries that were wrong */
+  double wall_s, cpu_s;
+  uint64_t collections;
+} Result;
+
+static double clock_seconds(clockid_t id)
+{
+  struct timespec ts;
+  clock_gettime(id, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Fold a word into the checksum (FNV-1a on words). */
+static void fold(Result *r, uint64_t word)
+{
+  r->checksum = (r->checksum ^ word) * 0x100000001B3u;
+}
+
+/* tree_done -- walk a tree just built, fold its node count, free it if
+ * the variant frees. */
+static void tree_done(Bench *b, Result *r, Node *tree, int height, int tag)
+{
+  uint64_t count = tree_walk(tree, height, tag, &r->bad);
+  if (count != tree_size(height))
+    ++r->bad;
+  fold(r, ((uint64_t)height << 56) ^ count);
+  r->nodes += tree_size(height);
+  if (b->kind == KIND_MALLOC)
+    tree_free(tree);
+}
+
+static __attribute__((noinline)) void workload_run(Bench *b, Result *r)
+{
+  const Sizes *s = b->sizes;
+  double wall0, cpu0;
+  int tag = 0;
+  Node *long_lived;
+  Array *array;
+  uint64_t collections0 = bench_collections(b);
+
+  r->checksum = 0xCBF29CE484222325u;
+  wall0 = clock_seconds(CLOCK_MONOTONIC);
+  cpu0 = clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
+
+  /* Stretch the heap with a big temporary tree. */
+  ++tag;
+  tree_done(b, r, tree_make(b, s->stretch_depth, tag), s->stretch_depth, tag);
+  bench_poll(b);
+
+  /* The long-lived data: a tree built top down, and the array. */
+  int long_tag = ++tag;
+  long_lived = tree_new_top_down(b, s->long_lived_depth, long_tag);
+  r->nodes += tree_size(s->long_lived_depth);
+  array = array_new(b, s->array_length);
+  for (size_t i = 0; i < s->array_length / 2; ++i)
+    array->d[i] = 1.0 / (double)(i + 1);
+
+  for (int depth = s->min_depth; depth <= s->max_depth; depth += 2) {
+    uint64_t iters = num_iters(s, depth);
+    for (uint64_t k = 0; k < iters; ++k) {
+      ++tag;
+      tree_done(b, r, tree_new_top_down(b, depth, tag), depth, tag);
+    }
+    bench_poll(b);
+    for (uint64_t k = 0; k < iters; ++k) {
+      ++tag;
+      tree_done(b, r, tree_make(b, depth, tag), depth, tag);
+    }
+    bench_poll(b);
+    r->trees += 2 * iters;
+  }
+
+  /* The long-lived data must have survived intact (the original checks
+   * one element; the walk and the whole array cost little). */
+  fold(r, tree_walk(long_lived, s->long_lived_depth, long_tag, &r->bad));
+  if ((array->header >> 1) != s->array_length)
+    ++r->bad;
+  for (size_t i = 0; i < s->array_length / 2; ++i)
+    if (array->d[i] != 1.0 / (double)(i + 1))
+      ++r->bad;
+  fold(r, s->array_length);
+
+  r->wall_s = clock_seconds(CLOCK_MONOTONIC) - wall0;
+  r->cpu_s = clock_seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu0;
+  bench_poll(b);
+  r->collections = bench_collections(b) - collections0;
+
+  if (b->kind == KIND_MALLOC) {
+    tree_free(long_lived);
+    free(array);
+  }
+}
+
+
+/* peak_rss_kib -- the process's peak resident set in KiB: VmHWM, since
+ * Linux keeps getrusage's ru_maxrss across execve (a child of the Python
+ * driver would report the driver's size); ru_maxrss only without /proc. */
+static long peak_rss_kib(void)
+{
+  FILE *f = fopen("/proc/self/status", "r");
+  char line[256];
+  long kib = -1;
+  if (f != NULL) {
+    while (fgets(line, sizeof line, f) != NULL)
+      if (sscanf(line, "VmHWM: %ld kB", &kib) == 1)
+        break;
+    fclose(f);
+  }
+  if (kib < 0) {
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0)
+      bench_die("getrusage failed");
+    kib = ru.ru_maxrss;
+  }
+  return kib;
+}
+
+static _Noreturn void usage(void)
+{
+  fprintf(stderr, "usage: gcbench [-q] [-g KIB] VARIANT\n"
+          "  this build (%s) runs:", BENCH_FLAVOUR);
+  for (size_t i = 0; i < sizeof variants / sizeof variants[0]; ++i)
+    if (strcmp(variants[i].flavour, BENCH_FLAVOUR) == 0)
+      fprintf(stderr, " %s", variants[i].name);
+  fprintf(stderr, "\n  -q: quick sizes (smoke test)\n"
+          "  -g KIB: Lagoon's generation capacity (default %zu, quick %zu)\n",
+          sizes_full.capacity_kib, sizes_quick.capacity_kib);
+  exit(2);
+}
+
+/* run -- everything that allocates, in a frame below main's, so that the
+ * thread root's cold end (in main) is above every reference. */
+static __attribute__((noinline)) int run(const VariantDesc *variant,
+                                         const Sizes *sizes, void *cold)
+{
+  Bench bench;
+  Result result;
+  long rss_kib;
+
+  memset(&bench, 0, sizeof bench);
+  memset(&result, 0, sizeof result);
+  bench.kind = variant->kind;
+  bench.sizes = sizes;
+
+  printf("info variant=%s stretch_depth=%d long_lived_depth=%d "
+         "array_length=%zu depths=%d..%d node_bytes=%zu\n",
+         variant->name, sizes->stretch_depth, sizes->long_lived_depth,
+         sizes->array_length, sizes->min_depth, sizes->max_depth,
+         sizeof(Node));
+  bench_setup(&bench, cold);
+  workload_run(&bench, &result);
+  rss_kib = peak_rss_kib();
+#ifdef BENCH_LAGOON
+  printf("info ams: generation capacity %zu KiB, %" PRIu64 " gc messages, "
+         "condemned %" PRIu64 " MiB, survived %" PRIu64 " MiB in all\n",
+         sizes->capacity_kib, bench.gc_messages, bench.condemned >> 20,
+         bench.live >> 20);
+#endif
+  bench_teardown(&bench);
+
+  printf("info %" PRIu64 " short-lived trees, %" PRIu64 " nodes allocated, "
+         "%" PRIu64 " pauses measured\n",
+         result.trees, result.nodes, bench.pauses.count);
+  printf("metric wall_s %.4f\n", result.wall_s);
+  printf("metric cpu_s %.4f\n", result.cpu_s);
+  printf("metric peak_rss_kib %ld\n", rss_kib);
+  printf("metric collections %" PRIu64 "\n", result.collections);
+  printf("metric pause_total_ms %.3f\n", bench.pauses.total_ms);
+  printf("metric pause_max_ms %.3f\n", bench.pauses.max_ms);
+  printf("checksum %016" PRIx64 "\n", result.checksum);
+  if (result.bad != 0) {
+    fprintf(stderr, "gcbench: %s: %" PRIu64 " nodes, trees or array "
+            "entries did not read back what was built\n",
+            variant->name, result.bad);
+    return 1;
+  }
+  return 0;
+}
+
+int main(int argc, char *argv[])
+{
+  void *cold = __builtin_frame_address(0);
+  const VariantDesc *variant = NULL;
+  Sizes sizes = sizes_full;
+  size_t capacity_kib = 0;
+  int opt;
+
+  while ((opt = getopt(argc, argv, "qg:")) != -1) {
+    switch (opt) {
+    case 'q': sizes = sizes_quick; break;
+    case 'g': {
+      char *end;
+      unsigned long long v = strtoull(optarg, &end, 0);
+      if (*optarg == '\0' || *end != '\0' || v == 0)
+        usage();
+      capacity_kib = (size_t)v;
+      break;
+    }
+    default: usage();
+    }
+  }
+  if (argc - optind != 1)
+    usage();
+  if (capacity_kib != 0)
+    sizes.capacity_kib = capacity_kib;
+  for (size_t i = 0; i < sizeof variants / sizeof variants[0]; ++i)
+    if (strcmp(variants[i].name, argv[optind]) == 0
+        && strcmp(variants[i].flavour, BENCH_FLAVOUR) == 0)
+      variant = &variants[i];
+  if (variant == NULL)
+    usage();
+  return run(variant, &sizes, cold);
+}
