@@ -34,6 +34,7 @@
 #include "arena/vmarena.c"
 
 /* pool */
+#include "pool/amc.c"
 #include "pool/ams.c"
 #include "pool/buffer.c"
 #include "pool/dbg.c"
@@ -52,7 +53,9 @@
 /* trace */
 #include "trace/area.c"
 #include "trace/control.c"
+#include "trace/ld.c"
 #include "trace/message.c"
+#include "trace/pattern.c"
 #include "trace/root.c"
 #include "trace/trace.c"
 #include "trace/walk.c"

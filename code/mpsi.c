@@ -1043,6 +1043,65 @@ mps_pool_class_t mps_class_lo(void)
 }
 /* ==== END SECTION gcpools ==== */
 
+/* ==== BEGIN SECTION amc (AMC pool engineer) ==== */
+/* AMC and AMCZ class functions and mps_amc_apply: design.amc. */
+#include "pool/amc.h"
+#include "trace/walk.h"
+
+mps_pool_class_t mps_class_amc(void)
+{
+  return (mps_pool_class_t)&amc_class;
+}
+
+mps_pool_class_t mps_class_amcz(void)
+{
+  return (mps_pool_class_t)&amcz_class;
+}
+
+/* The closure of amc_apply_area: the client's stepper and values. */
+typedef struct AMCApplyClosure {
+  mps_amc_apply_stepper_t f;
+  void *p;
+  size_t s;
+  const Format *format;
+} AMCApplyClosure;
+
+/* An area scanner calling the stepper on each object of a run. */
+static mps_res_t amc_apply_area(mps_ss_t ss, void *base, void *limit, void *closure)
+{
+  AMCApplyClosure *c = closure;
+  Addr obj;
+
+  UNUSED(ss);
+  for (obj = ptr_addr(base); obj < ptr_addr(limit); obj = format_skip(c->format, obj))
+    c->f(addr_ptr(obj), c->p, c->s);
+  return MPS_RES_OK;
+}
+
+/* design.amc.apply: every object of the pool, through the pool's walk
+ * (so never padding nor forwarding objects).  Parked arena. */
+void mps_amc_apply(mps_pool_t pool, mps_amc_apply_stepper_t f, void *p, size_t s)
+{
+  AMCApplyClosure c;
+  Arena *arena;
+  Res res;
+
+  ASSERT_VALID(pool, pool);
+  ASSERT(f != NULL);
+  ASSERT(amc_is_amc_pool(pool));
+  arena = pool->arena;
+  arena_enter(arena);
+  c.f = f;
+  c.p = p;
+  c.s = s;
+  c.format = pool->format;
+  res = walk_pool(pool, amc_apply_area, &c);
+  ASSERT(res == RES_OK);   /* amc_apply_area cannot fail */
+  UNUSED(res);
+  arena_leave(arena);
+}
+/* ==== END SECTION amc ==== */
+
 /* ==== BEGIN SECTION messages (messages, formats and walking engineer) ==== */
 /* Messages, format constructors and queries, walking: design.message,
  * design.format, design.walk.  Each entry takes the arena lock once and
@@ -1328,3 +1387,115 @@ mps_res_t mps_addr_object(mps_addr_t *p_o, mps_arena_t arena, mps_addr_t addr)
   return MPS_RES_OK;
 }
 /* ==== END SECTION messages ==== */
+
+/* ==== BEGIN SECTION ld (location dependency and allocation patterns engineer) ==== */
+/* Location dependencies (design.ld) and allocation patterns
+ * (design.ld.pattern).  The mps_ld_* functions take no lock
+ * (design.ld.lockfree); the pattern functions take the arena lock.  The
+ * functions that need the trace layer's per-arena state are defined
+ * once trace/trace.h has it (GLOBALS_HAS_LD, GLOBALS_HAS_PATTERN). */
+#include "trace/ld.h"
+#include "trace/pattern.h"
+#include "pool/buffer.h"
+
+#ifdef GLOBALS_HAS_LD
+/* The arena's history, without the lock: the arena's signature (fixed
+ * after creation) is all that may be checked here. */
+static const LdGlobals *mpsi_ld_globals(mps_arena_t arena)
+{
+  ASSERT_CRIT(arena != NULL && arena->sig == SIG_ARENA);
+  ASSERT_CRIT(arena_globals(arena) != NULL);
+  return &arena_globals(arena)->ld;
+}
+
+void mps_ld_reset(mps_ld_t ld, mps_arena_t arena)
+{
+  ASSERT(ld != NULL);
+  ASSERT(arena != NULL && arena->sig == SIG_ARENA);
+  ld_reset(ld, mpsi_ld_globals(arena));
+}
+
+/* design.ld.add: lock-free and constant time. */
+void mps_ld_add(mps_ld_t ld, mps_arena_t arena, mps_addr_t addr)
+{
+  ASSERT_CRIT(arena != NULL && arena->sig == SIG_ARENA);
+  ld_add(ld, arena->zone_shift, ptr_addr(addr));
+}
+
+void mps_ld_merge(mps_ld_t ld, mps_arena_t arena, mps_ld_t from)
+{
+  ASSERT(arena != NULL && arena->sig == SIG_ARENA);
+  UNUSED(arena);
+  ld_merge(ld, from);
+}
+
+/* design.ld.isstale.addr: addr is not used, and must not be. */
+mps_bool_t mps_ld_isstale(mps_ld_t ld, mps_arena_t arena, mps_addr_t addr)
+{
+  UNUSED(addr);
+  return ld_is_stale(ld, mpsi_ld_globals(arena));
+}
+
+mps_bool_t mps_ld_isstale_any(mps_ld_t ld, mps_arena_t arena)
+{
+  return ld_is_stale(ld, mpsi_ld_globals(arena));
+}
+#endif /* GLOBALS_HAS_LD */
+
+mps_alloc_pattern_t mps_alloc_pattern_ramp(void)
+{
+  return (mps_alloc_pattern_t)pattern_ramp();
+}
+
+mps_alloc_pattern_t mps_alloc_pattern_ramp_collect_all(void)
+{
+  return (mps_alloc_pattern_t)pattern_ramp_collect_all();
+}
+
+#ifdef GLOBALS_HAS_PATTERN
+/* design.ld.pattern.begin: MPS_RES_OK for every pattern and AP. */
+mps_res_t mps_ap_alloc_pattern_begin(mps_ap_t ap, mps_alloc_pattern_t alloc_pattern)
+{
+  Buffer *buf = buffer_of_ap(ap);
+  Arena *arena;
+  Res res;
+
+  ASSERT_VALID(buffer, buf);
+  ASSERT_VALID(pattern, alloc_pattern);
+  arena = buf->pool->arena;
+  arena_enter(arena);
+  res = pattern_buffer_begin(buf, alloc_pattern);
+  arena_leave(arena);
+  return res;
+}
+
+/* design.ld.pattern.end: MPS_RES_FAIL if no begun pattern matches. */
+mps_res_t mps_ap_alloc_pattern_end(mps_ap_t ap, mps_alloc_pattern_t alloc_pattern)
+{
+  Buffer *buf = buffer_of_ap(ap);
+  Arena *arena;
+  Res res;
+
+  ASSERT_VALID(buffer, buf);
+  ASSERT_VALID(pattern, alloc_pattern);
+  arena = buf->pool->arena;
+  arena_enter(arena);
+  res = pattern_buffer_end(buf, alloc_pattern);
+  arena_leave(arena);
+  return res;
+}
+
+mps_res_t mps_ap_alloc_pattern_reset(mps_ap_t ap)
+{
+  Buffer *buf = buffer_of_ap(ap);
+  Arena *arena;
+
+  ASSERT_VALID(buffer, buf);
+  arena = buf->pool->arena;
+  arena_enter(arena);
+  pattern_buffer_reset(buf);
+  arena_leave(arena);
+  return MPS_RES_OK;
+}
+#endif /* GLOBALS_HAS_PATTERN */
+/* ==== END SECTION ld ==== */
