@@ -1391,14 +1391,11 @@ mps_res_t mps_addr_object(mps_addr_t *p_o, mps_arena_t arena, mps_addr_t addr)
 /* ==== BEGIN SECTION ld (location dependency and allocation patterns engineer) ==== */
 /* Location dependencies (design.ld) and allocation patterns
  * (design.ld.pattern).  The mps_ld_* functions take no lock
- * (design.ld.lockfree); the pattern functions take the arena lock.  The
- * functions that need the trace layer's per-arena state are defined
- * once trace/trace.h has it (GLOBALS_HAS_LD, GLOBALS_HAS_PATTERN). */
+ * (design.ld.lockfree); the pattern functions take the arena lock. */
 #include "trace/ld.h"
 #include "trace/pattern.h"
 #include "pool/buffer.h"
 
-#ifdef GLOBALS_HAS_LD
 /* The arena's history, without the lock: the arena's signature (fixed
  * after creation) is all that may be checked here. */
 static const LdGlobals *mpsi_ld_globals(mps_arena_t arena)
@@ -1440,7 +1437,6 @@ mps_bool_t mps_ld_isstale_any(mps_ld_t ld, mps_arena_t arena)
 {
   return ld_is_stale(ld, mpsi_ld_globals(arena));
 }
-#endif /* GLOBALS_HAS_LD */
 
 mps_alloc_pattern_t mps_alloc_pattern_ramp(void)
 {
@@ -1452,7 +1448,6 @@ mps_alloc_pattern_t mps_alloc_pattern_ramp_collect_all(void)
   return (mps_alloc_pattern_t)pattern_ramp_collect_all();
 }
 
-#ifdef GLOBALS_HAS_PATTERN
 /* design.ld.pattern.begin: MPS_RES_OK for every pattern and AP. */
 mps_res_t mps_ap_alloc_pattern_begin(mps_ap_t ap, mps_alloc_pattern_t alloc_pattern)
 {
@@ -1497,5 +1492,4 @@ mps_res_t mps_ap_alloc_pattern_reset(mps_ap_t ap)
   arena_leave(arena);
   return MPS_RES_OK;
 }
-#endif /* GLOBALS_HAS_PATTERN */
 /* ==== END SECTION ld ==== */

@@ -1182,7 +1182,7 @@ static Res amc_describe(const Pool *pool, mps_lib_FILE *stream, Count depth)
 #define AMC_CLASS_COMMON \
   .super = &pool_class_abstract, \
   .size = sizeof(AMC), \
-  .attr = POOL_ATTR_BUFFER | POOL_ATTR_FRAMES | POOL_ATTR_GC, \
+  .attr = POOL_ATTR_BUFFER | POOL_ATTR_FRAMES | POOL_ATTR_GC | POOL_ATTR_MOVING, \
   .varargs = amc_varargs, \
   .finish = amc_finish, \
   .alloc = pool_no_alloc, .free = pool_no_free, \

@@ -65,6 +65,9 @@ Res buffer_create(Buffer **buf_o, Pool *pool, const mps_arg_s args[])
   buf->fill_count = buf->empty_count = 0;
   buf->fill_size = buf->empty_size = 0;
   buf->pool_data[0] = buf->pool_data[1] = 0;
+  buf->flip_init = 0;
+  buf->pattern_depth = 0;
+  buf->pattern_kinds = 0;
   res = pool->klass->buffer_init(pool, buf, args);
   if (res != RES_OK)
     goto fail_init;
@@ -186,10 +189,13 @@ bool buffer_trip(Buffer *buf, Addr p, Size size)
   flipped = (buf->mode & BUFFER_MODE_FLIPPED) != 0;
   buf->mode &= ~(unsigned)BUFFER_MODE_FLIPPED;
   buffer_untrap(buf);
-  if (flipped) {
+  if (flipped && p >= buf->flip_init) {
     /* design.buffer.trip.rollback: the block may hold references the
      * trace never saw; it is not an object.  Give its memory back to the
-     * buffer, so the client's retry reserves (and initialises) it again. */
+     * buffer, so the client's retry reserves (and initialises) it again.
+     * A block below the init seen at the flip was already committed
+     * then (the thread stopped inside mps_commit): the pool took it for
+     * an object, so its memory stays used and only the commit fails. */
     buf->ap.init = addr_ptr(p);
     buf->ap.alloc = addr_ptr(p);
   }
@@ -202,6 +208,7 @@ void buffer_flip(Buffer *buf)
   if (buffer_is_reset(buf))
     return;
   buf->mode |= BUFFER_MODE_TRAPPED | BUFFER_MODE_FLIPPED;
+  buf->flip_init = buffer_init_addr(buf);
   buf->ap.limit = NULL;
 }
 

@@ -31,12 +31,16 @@ struct Buffer {
   Addr limit;               /* real end of the region (ap.limit may be 0) */
   Ring pool_ring;           /* in pool->buffer_ring */
   unsigned mode;            /* BUFFER_MODE_* */
+  Addr flip_init;           /* ap.init at the last flip: design.buffer.trip.rollback */
   Rank rank;                /* rank of references in blocks (formatted) */
   Count fill_count;         /* design.buffer.stats */
   Count empty_count;
   Size fill_size;           /* bytes of regions handed to the buffer */
   Size empty_size;          /* bytes of regions handed back unused */
   Word pool_data[2];        /* private to the pool class */
+  Count pattern_depth;      /* allocation patterns begun, not ended:
+                               trace/pattern.h, design.ld.pattern.ap */
+  Word pattern_kinds;       /* bit d: pattern at depth d is collect-all */
 };
 
 bool buffer_check(const Buffer *buf);

@@ -45,8 +45,10 @@ enum {
   POOL_ATTR_FRAMES = 1u << 3,   /* allocation frames */
   POOL_ATTR_GC = 1u << 4,       /* garbage collected (trace layer) */
   POOL_ATTR_DEBUG = 1u << 5,    /* has the debugging mixin */
-  POOL_ATTR_SCAN = 1u << 6      /* not collected, but its segments hold
+  POOL_ATTR_SCAN = 1u << 6,     /* not collected, but its segments hold
                                    references the trace scans (SNC) */
+  POOL_ATTR_MOVING = 1u << 7    /* collections may move its objects
+                                   (AMC, AMCZ): design.ld.hook */
 };
 
 typedef Res (*PoolInitFn)(Pool *pool, const mps_arg_s args[]);

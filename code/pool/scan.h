@@ -33,6 +33,7 @@ typedef enum TraceWhy {
   TRACE_WHY_CHAIN = 0,        /* a generation exceeded its capacity */
   TRACE_WHY_CLIENT,           /* mps_arena_collect / _start_collect */
   TRACE_WHY_STEP,             /* mps_arena_step had time to spare */
+  TRACE_WHY_RAMP,             /* a ramp_collect_all pattern ended */
   TRACE_WHY_LIMIT
 } TraceWhy;
 

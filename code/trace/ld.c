@@ -181,7 +181,6 @@ bool ld_is_stale(const mps_ld_s *ld, const LdGlobals *ldg)
 
 /* ---- The engine hook ---- */
 
-#ifdef GLOBALS_HAS_LD
 void ld_moved(Arena *arena, RefSet moved)
 {
   Globals *g;
@@ -192,4 +191,3 @@ void ld_moved(Arena *arena, RefSet moved)
   ASSERT_VALID(globals, g);
   ld_globals_moved(&g->ld, moved);
 }
-#endif

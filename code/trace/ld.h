@@ -93,8 +93,7 @@ static inline mps_word_t ld_word_of_refset(RefSet rs)
 /* Called by the trace engine at the flip of every trace that condemns
  * segments of a pool that may move objects, with the zones of those
  * white segments (or the trace's whole white set).  Arena lock held,
- * mutator threads stopped.  Needs the Globals field (design.ld.globals);
- * defined only once trace/trace.h defines GLOBALS_HAS_LD. */
+ * mutator threads stopped.  design.ld.globals */
 void ld_moved(Arena *arena, RefSet moved);
 
 #endif /* LAGOON_TRACE_LD_H */

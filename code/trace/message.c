@@ -200,7 +200,8 @@ const char *message_why_string(TraceWhy why)
   static const char *const why_strings[TRACE_WHY_LIMIT] = {
     [TRACE_WHY_CHAIN] = "A generation of a chain grew past its capacity.",
     [TRACE_WHY_CLIENT] = "The client program asked for a full collection.",
-    [TRACE_WHY_STEP] = "The client program gave the collector idle time to use."
+    [TRACE_WHY_STEP] = "The client program gave the collector idle time to use.",
+    [TRACE_WHY_RAMP] = "A ramp allocation pattern that asked for a full collection ended."
   };
   ASSERT(why < TRACE_WHY_LIMIT);
   ASSERT(why_strings[why] != NULL);

@@ -123,7 +123,6 @@ void pattern_ap_reset(PatternAp *pap)
 
 /* ---- Allocation points and arenas (wired into Globals and Buffer) ---- */
 
-#ifdef GLOBALS_HAS_PATTERN
 
 static PatternGlobals *pattern_globals_of(Arena *arena)
 {
@@ -229,4 +228,3 @@ bool pattern_take_collect_all_request(Arena *arena)
          && pattern_globals_take_collect_all(pg, pattern_arena_in_ramp(arena));
 }
 
-#endif /* GLOBALS_HAS_PATTERN */

@@ -75,8 +75,7 @@ bool pattern_globals_collect_all_due(const PatternGlobals *pg, bool in_ramp);
 bool pattern_globals_take_collect_all(PatternGlobals *pg, bool in_ramp);
 
 /* ---- Allocation points and arenas ----
- * Defined only once trace/trace.h defines GLOBALS_HAS_PATTERN (Globals
- * has `PatternGlobals pattern` and Buffer its two pattern fields).
+ * Over Globals' `pattern` field and Buffer's two pattern fields.
  * Arena lock held for all. */
 
 /* mps_ap_alloc_pattern_begin / _end / _reset on buf. */

@@ -33,6 +33,8 @@ Res globals_create(Arena *arena)
   g->arena = arena;
   roots_globals_init(g);
   messages_init(g);
+  ld_globals_init(&g->ld);
+  pattern_globals_init(&g->pattern);
   for (TraceId ti = 0; ti < TRACE_MAX; ++ti) {
     g->trace[ti].sig = SIG_INVALID;
     g->trace[ti].ti = ti;
@@ -63,6 +65,8 @@ void globals_destroy(Arena *arena)
    * deregisters its threads before the arena. */
   roots_globals_finish(g);
   messages_destroy_all(g);
+  ld_globals_finish(&g->ld);
+  pattern_globals_finish(&g->pattern);
   /* The default chain is ours; any other is the client's to destroy. */
   RING_FOR(node, &arena->chain_ring, next) {
     Chain *chain = RING_ELT(Chain, arena_ring, node);
@@ -177,12 +181,16 @@ static void trace_scan_grey(Trace *trace, Rank band)
   }
 }
 
-/* design.trace.condemn: every segment of every collected pool. */
-static void trace_condemn(Trace *trace)
+/* design.trace.condemn: offer every segment of every collected pool to
+ * its pool, which whitens those of the condemned generations.  Returns
+ * the zones of white segments of pools that may move objects
+ * (design.ld.hook). */
+static RefSet trace_condemn(Trace *trace)
 {
   Arena *arena = trace->arena;
   TraceSet ts = traceset_single(trace->ti);
   Ring *pnode, *pnext, *snode, *snext;
+  RefSet moving = REFSET_EMPTY;
 
   RING_FOR(pnode, arena_pool_ring(arena), pnext) {
     Pool *pool = RING_ELT(Pool, arena_ring, pnode);
@@ -193,12 +201,17 @@ static void trace_condemn(Trace *trace)
       Res res = pool->klass->whiten(pool, trace, seg);
       ASSERT(res == RES_OK);
       UNUSED(res);
-      if ((seg->white & ts) != 0)
-        trace->white |= refset_of_range(arena->zone_shift, seg_base(seg), seg_limit(seg));
-      else
+      if ((seg->white & ts) != 0) {
+        RefSet zones = refset_of_range(arena->zone_shift, seg_base(seg), seg_limit(seg));
+        trace->white |= zones;
+        if (pool_has_attr(pool, POOL_ATTR_MOVING))
+          moving |= zones;
+      } else {
         trace->not_condemned += seg_size(seg);
+      }
     }
   }
+  return moving;
 }
 
 /* design.trace.flip: trap every buffer so a commit in progress fails,
@@ -231,6 +244,10 @@ static void trace_flip(Trace *trace)
   arena->flipped_traces |= ts;
   trace->state = TRACE_FLIPPED;
   trace_scan_roots(trace, RANK_AMBIG);
+  /* design.trace.flip.ambig: everything ambiguous is fixed before any
+   * exact reference, so no object an ambiguous reference points to has
+   * been copied away when that reference is found. */
+  trace_scan_grey(trace, RANK_AMBIG);
   trace_scan_roots(trace, RANK_EXACT);
   trace_scan_messages(trace);
 }
@@ -295,6 +312,7 @@ Res trace_collect(Globals *g, TraceWhy why)
   TraceSet ts;
   Message *start_msg, *end_msg;
   mps_clock_t start;
+  RefSet moved;
   Res res;
 
   ASSERT_VALID(globals, g);
@@ -347,8 +365,13 @@ Res trace_collect(Globals *g, TraceWhy why)
   g->shield_suspended = true;
 
   chains_condemn(arena, why != TRACE_WHY_CHAIN);
-  trace_condemn(trace);
+  if (why != TRACE_WHY_CHAIN)
+    (void)pattern_take_collect_all_request(arena);  /* design.ld.pattern.collect-all */
+  moved = trace_condemn(trace);
   trace->state = TRACE_UNFLIPPED;
+  /* design.ld.hook: before anything moves, dependencies on the zones
+   * of movable white segments go stale. */
+  ld_moved(arena, moved);
   trace_flip(trace);
   trace_scan_grey(trace, RANK_FINAL);
   trace_scan_roots(trace, RANK_WEAK);
@@ -388,17 +411,44 @@ bool trace_collection_due(const Arena *arena)
   return false;
 }
 
+/* design.trace.poll.ramp: while an allocation point of a collected pool
+ * is in a ramp, a young collection waits until generation 0 of some
+ * chain holds RAMP_DEFER_FACTOR times its capacity (the ramp's objects
+ * mostly die together at its end; memory must not run away meanwhile). */
+#define RAMP_DEFER_FACTOR 4u
+
+static bool trace_ramp_allows(Arena *arena)
+{
+  Ring *node;
+
+  if (!pattern_arena_in_ramp(arena))
+    return true;
+  for (node = arena->chain_ring.next; node != &arena->chain_ring; node = node->next) {
+    const Chain *chain = RING_ELT(Chain, arena_ring, node);
+    if (chain_gen_new_size(chain, 0) / RAMP_DEFER_FACTOR > chain->gens[0].capacity)
+      return true;
+  }
+  return false;
+}
+
 void trace_poll(Arena *arena)
 {
   Globals *g = arena_globals(arena);
+  Res res;
 
   ASSERT(arena_is_locked(arena));
   if (g == NULL || g->clamp != GLOBALS_UNCLAMPED || g->in_collection || g->postmortem)
     return;
-  if (trace_collection_due(arena)) {
-    /* A collection that cannot start (no memory for its messages) is
-     * tried again at the next poll. */
-    Res res = trace_collect(g, TRACE_WHY_CHAIN);
+  /* A collection that cannot start (no memory for its messages) is tried
+   * again at the next poll. */
+  if (pattern_collect_all_due(arena)) {
+    /* design.ld.pattern.collect-all: a ramp_collect_all ended */
+    res = trace_collect(g, TRACE_WHY_RAMP);
+    UNUSED(res);
+    return;
+  }
+  if (trace_collection_due(arena) && trace_ramp_allows(arena)) {
+    res = trace_collect(g, TRACE_WHY_CHAIN);
     UNUSED(res);
   }
 }

@@ -3,9 +3,10 @@
  * Design: manual/design/trace.rst
  *
  * The pools' side of the protocol (Trace, ScanState, colours, fix) is
- * pool/scan.h.  Roots and threads (trace/root.h), chains and the
- * collection policy (trace/chain.h), messages (trace/message.h) and the
- * shield (trace/shield.h) keep their state in Globals. */
+ * pool/scan.h; chains and generations are pool/gen.h.  Roots and threads
+ * (trace/root.h), messages (trace/message.h), location dependency
+ * (trace/ld.h), allocation patterns (trace/pattern.h) and the shield
+ * counters keep their state in Globals. */
 #ifndef LAGOON_TRACE_TRACE_H
 #define LAGOON_TRACE_TRACE_H
 
@@ -13,6 +14,8 @@
 #include "base/ring.h"
 #include "arena/arena.h"
 #include "pool/scan.h"
+#include "trace/ld.h"
+#include "trace/pattern.h"
 
 #define globals_sig_value SIG_GLOBALS
 
@@ -34,6 +37,11 @@ typedef struct Globals {
   Ring message_queue;         /* Message.queue_ring, oldest first */
   unsigned message_enabled;   /* bit per MessageType */
   Count message_drops;        /* messages not posted (type disabled) */
+
+  /* location dependency: trace/ld.c.  design.ld.globals */
+  LdGlobals ld;
+  /* allocation patterns: trace/pattern.c.  design.ld.pattern */
+  PatternGlobals pattern;
 
   /* traces: trace/trace.c */
   Trace trace[TRACE_MAX];
@@ -74,8 +82,9 @@ Res trace_collect(Globals *g, TraceWhy why) WARN_UNUSED;
  * is over its capacity.  design.trace.poll */
 bool trace_collection_due(const Arena *arena);
 
-/* Called by the interface after allocation (mps_alloc, buffer fill): may
- * run a collection if a chain is over capacity and the arena is not
+/* Called by the interface before allocation in a collected pool
+ * (mps_alloc, buffer fill): may run a collection if a chain is over
+ * capacity, or a ramp_collect_all pattern has ended, and the arena is not
  * clamped.  Arena lock held; the calling thread must hold no reserved,
  * uncommitted block.  design.trace.poll */
 void trace_poll(Arena *arena);

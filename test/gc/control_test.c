@@ -13,6 +13,7 @@
 
 #include <check.h>
 #include <stdint.h>
+#include <string.h>
 #include <unistd.h>
 
 enum { CLASS_NODE = 1, CLASS_JUNK = 2 };
@@ -280,6 +281,57 @@ START_TEST(postmortem_from_callback)
 }
 END_TEST
 
+/* design.trace.poll.ramp: a ramp on an allocation point of a collected
+ * pool holds young collections back up to four times generation 0's
+ * capacity, not beyond; after the ramp they start at capacity again. */
+START_TEST(ramp_defers_young_collections)
+{
+  mps_alloc_pattern_t ramp = mps_alloc_pattern_ramp();
+  long n;
+
+  mps_arena_release(w.arena);
+  ck_assert_int_eq(mps_ap_alloc_pattern_begin(w.ams_ap, ramp), MPS_RES_OK);
+  n = churn_quietly(3 * CAPACITY_KB * 1024, 0);
+  n = churn_collecting(4 * CAPACITY_KB * 1024, n, 1);
+  ck_assert_int_eq(mps_ap_alloc_pattern_end(w.ams_ap, ramp), MPS_RES_OK);
+  mps_arena_collect(w.arena);
+  mps_arena_release(w.arena);
+  (void)churn_collecting(3 * CAPACITY_KB * 1024, n, 2);
+}
+END_TEST
+
+/* design.ld.pattern.collect-all: when a ramp_collect_all pattern has
+ * ended, the next allocation that polls runs a full collection, whose
+ * start message says why; none follows for a plain ramp. */
+START_TEST(ramp_collect_all_collects_after_the_ramp)
+{
+  mps_alloc_pattern_t all = mps_alloc_pattern_ramp_collect_all();
+  mps_message_type_t type;
+  mps_message_t msg;
+  mps_word_t c0;
+  const char *why;
+  long n;
+
+  mps_message_type_enable(w.arena, mps_message_type_gc_start());
+  mps_arena_release(w.arena);
+  ck_assert_int_eq(mps_ap_alloc_pattern_begin(w.ams_ap, all), MPS_RES_OK);
+  n = churn_quietly(CAPACITY_KB * 1024 / 4, 0);
+  c0 = mps_collections(w.arena);
+  ck_assert_int_eq(mps_ap_alloc_pattern_end(w.ams_ap, all), MPS_RES_OK);
+  n = churn(CAPACITY_KB * 1024 / 4, n);
+  ck_assert_uint_eq(mps_collections(w.arena), c0 + 1);
+  check_list(n);
+  ck_assert(mps_message_queue_type(&type, w.arena));
+  ck_assert(type == mps_message_type_gc_start());
+  ck_assert(mps_message_get(&msg, w.arena, type));
+  why = mps_message_gc_start_why(w.arena, msg);
+  ck_assert_ptr_nonnull(strstr(why, "ramp"));
+  mps_message_discard(w.arena, msg);
+  /* the request was taken: no second full collection */
+  (void)churn_quietly(CAPACITY_KB * 1024 / 4, n);
+}
+END_TEST
+
 int main(void)
 {
   Suite *s = suite_create("gc/control");
@@ -294,6 +346,8 @@ int main(void)
   tcase_add_test(tc, start_collect);
   tcase_add_test(tc, expose);
   tcase_add_test(tc, busy);
+  tcase_add_test(tc, ramp_defers_young_collections);
+  tcase_add_test(tc, ramp_collect_all_collects_after_the_ramp);
   tcase_add_test(pm, postmortem);
   tcase_add_exit_test(pm, postmortem_from_callback, 0);
   return fixture_run_suite(s);

@@ -5,11 +5,7 @@
  * mps_arena_collect; a dependency goes stale when its objects move and
  * stays fresh until something moves.  Ramp patterns wrap the allocation.
  * Design: manual/design/ld.rst (MPS manual: topic/location.rst, the
- * worked example of an address-based hash table; topic/pattern.rst)
- *
- * design.ld.test.skip: until the library has AMC and the location
- * dependency functions (they need the trace layer's wiring), those names
- * are weak here and the test exits 77 (skipped). */
+ * worked example of an address-based hash table; topic/pattern.rst) */
 #include "mps.h"
 #include "mpsavm.h"
 #include "mpscamc.h"
@@ -22,14 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#pragma weak mps_class_amc
-#pragma weak mps_ld_reset
-#pragma weak mps_ld_add
-#pragma weak mps_ld_merge
-#pragma weak mps_ld_isstale
-#pragma weak mps_ld_isstale_any
-#pragma weak mps_ap_alloc_pattern_begin
-#pragma weak mps_ap_alloc_pattern_end
 
 enum { CLASS_KEY = 1, CLASS_JUNK = 2 };
 
@@ -406,13 +394,6 @@ int main(void)
   SRunner *sr;
   int failed;
 
-  /* design.ld.test.skip */
-  if (!mps_class_amc || !mps_ld_reset || !mps_ld_add || !mps_ld_merge
-      || !mps_ld_isstale || !mps_ld_isstale_any
-      || !mps_ap_alloc_pattern_begin || !mps_ap_alloc_pattern_end) {
-    printf("skip: the library has no AMC or no location dependencies yet\n");
-    return 77;
-  }
   s = suite_create("gc/ld");
   tc = tcase_create("table");
   tcase_add_checked_fixture(tc, setup, teardown);

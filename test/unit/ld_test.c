@@ -1,9 +1,8 @@
 /* test/unit/ld_test.c -- location dependencies (the epoch, the history
  * of moved zones, the prehistory; reset, add, merge, isstale) against a
  * model that logs every move; allocation patterns (nesting, matching,
- * reset, the ramp_collect_all request).  Once the trace layer embeds the
- * state in Globals (GLOBALS_HAS_LD, GLOBALS_HAS_PATTERN), also the
- * public functions on a real arena.
+ * reset, the ramp_collect_all request); the public functions on a real
+ * arena.
  * Design: manual/design/ld.rst */
 #include "trace/ld.h"
 #include "trace/pattern.h"
@@ -534,7 +533,6 @@ static void arena_teardown(void)
   mps_arena_destroy(arena);
 }
 
-#ifdef GLOBALS_HAS_LD
 /* What the engine does at a flip that moves objects in these zones. */
 static void engine_moves(RefSet moved)
 {
@@ -589,7 +587,6 @@ START_TEST(public_ld_collect_without_moving)
   ck_assert(!mps_ld_isstale(&ld, arena, here));
 }
 END_TEST
-#endif /* GLOBALS_HAS_LD */
 
 START_TEST(public_pattern_objects)
 {
@@ -601,7 +598,6 @@ START_TEST(public_pattern_objects)
 }
 END_TEST
 
-#ifdef GLOBALS_HAS_PATTERN
 static mps_fmt_t fmt;
 static mps_pool_t ams, mvff;
 static mps_ap_t ams_ap, ams_ap2, mvff_ap;
@@ -717,7 +713,6 @@ START_TEST(public_pattern_bad_pattern)
 }
 END_TEST
 #endif
-#endif /* GLOBALS_HAS_PATTERN */
 
 int main(void)
 {
@@ -755,12 +750,9 @@ int main(void)
 
   tcase_add_checked_fixture(pub, arena_setup, arena_teardown);
   tcase_add_test(pub, public_pattern_objects);
-#ifdef GLOBALS_HAS_LD
   tcase_add_test(pub, public_ld);
   tcase_add_test(pub, public_ld_collect_without_moving);
-#endif
   suite_add_tcase(s, pub);
-#ifdef GLOBALS_HAS_PATTERN
   {
     TCase *pools = tcase_create("public_pattern");
     tcase_add_checked_fixture(pools, pools_setup, pools_teardown);
@@ -771,7 +763,6 @@ int main(void)
 #endif
     suite_add_tcase(s, pools);
   }
-#endif
 
   sr = srunner_create(s);
   srunner_set_fork_status(sr, CK_FORK);
