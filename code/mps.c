@@ -36,6 +36,7 @@
 /* pool */
 #include "pool/amc.c"
 #include "pool/ams.c"
+#include "pool/awl.c"
 #include "pool/buffer.c"
 #include "pool/dbg.c"
 #include "pool/format.c"
@@ -53,11 +54,13 @@
 /* trace */
 #include "trace/area.c"
 #include "trace/control.c"
+#include "trace/final.c"
 #include "trace/ld.c"
 #include "trace/message.c"
 #include "trace/pattern.c"
 #include "trace/root.c"
 #include "trace/trace.c"
+#include "trace/verify.c"
 #include "trace/walk.c"
 
 /* telemetry */

@@ -331,8 +331,9 @@ mps_res_t mps_alloc(mps_addr_t *p_o, mps_pool_t pool, size_t size)
     return MPS_RES_MEMORY;
   arena = pool->arena;
   arena_enter(arena);
-  if (pool_has_attr(pool, POOL_ATTR_GC))
-    trace_poll(arena);   /* design.trace.poll */
+  /* design.trace.poll; a pool without mps_alloc refuses at once */
+  if (pool_has_attr(pool, POOL_ATTR_GC) && pool_has_attr(pool, POOL_ATTR_ALLOC))
+    trace_poll(arena);
   res = pool->klass->alloc(&p, pool, rounded);
   arena_leave(arena);
   if (UNLIKELY(res != RES_OK))
@@ -1225,6 +1226,31 @@ mps_clock_t mps_message_clock(mps_arena_t arena, mps_message_t message)
   return clock;
 }
 
+/* design.final.register: the arena's registration table.  A NULL ref or
+ * a block the collector does not manage is refused with MPS_RES_PARAM. */
+mps_res_t mps_finalize(mps_arena_t arena, mps_addr_t *ref)
+{
+  Res res;
+  if (ref == NULL)
+    return MPS_RES_PARAM;
+  arena_enter(arena);
+  res = final_register(&mpsi_globals(arena)->final, arena, ptr_addr(*ref));
+  arena_leave(arena);
+  return res;
+}
+
+/* MPS_RES_FAIL if *ref has no registration left. */
+mps_res_t mps_definalize(mps_arena_t arena, mps_addr_t *ref)
+{
+  Res res;
+  if (ref == NULL)
+    return MPS_RES_PARAM;
+  arena_enter(arena);
+  res = final_deregister(&mpsi_globals(arena)->final, ptr_addr(*ref));
+  arena_leave(arena);
+  return res;
+}
+
 void mps_message_finalization_ref(mps_addr_t *ref_o, mps_arena_t arena,
                                   mps_message_t message)
 {
@@ -1493,3 +1519,13 @@ mps_res_t mps_ap_alloc_pattern_reset(mps_ap_t ap)
   return MPS_RES_OK;
 }
 /* ==== END SECTION ld ==== */
+
+/* ==== BEGIN SECTION awl (AWL pool engineer) ==== */
+/* The AWL class function: design.awl. */
+#include "pool/awl.h"
+
+mps_pool_class_t mps_class_awl(void)
+{
+  return (mps_pool_class_t)&awl_class;
+}
+/* ==== END SECTION awl ==== */

@@ -348,8 +348,10 @@ static inline bool amc_is_nailed(const AMC *amc, const AMCSeg *aseg, Addr base, 
 
 /* A new segment to copy size bytes into, in gen.  It becomes the
  * generation's forwarding segment unless the object is big and the
- * current one still has room for others (design.amc.fwd.big). */
-static Res amc_fwd_seg(AMCSeg **aseg_o, AMC *amc, AMCGen *gen, Size size)
+ * current one still has room for others (design.amc.fwd.big).  Out of
+ * line, to keep the copying path of amc_fix short: once per segment,
+ * not per copy. */
+static __attribute__((noinline)) Res amc_fwd_seg(AMCSeg **aseg_o, AMC *amc, AMCGen *gen, Size size)
 {
   Size grain = arena_grain_size(amc->pool.arena);
   Size want = size;
@@ -386,10 +388,29 @@ static Res amc_fwd_seg(AMCSeg **aseg_o, AMC *amc, AMCGen *gen, Size size)
   return RES_OK;
 }
 
+/* Copy size bytes (a multiple of the word: design.amc.args) between
+ * blocks that do not overlap.  Most objects are
+ * a few words, for which calling memcpy costs more than the copy: up to
+ * four words take two two-word moves, which overlap for three. */
+static inline void amc_copy_block(Addr to, Addr from, Size size)
+{
+  const Size pair = 2 * sizeof(Word);
+
+  ASSERT_CRIT(size > 0 && size_is_aligned(size, sizeof(Word)));
+  if (size == sizeof(Word)) {
+    memcpy(addr_ptr(to), addr_ptr(from), sizeof(Word));
+  } else if (size <= 2 * pair) {
+    memcpy(addr_ptr(to), addr_ptr(from), pair);
+    memcpy(addr_ptr(to + size - pair), addr_ptr(from + size - pair), pair);
+  } else {
+    memcpy(addr_ptr(to), addr_ptr(from), size);
+  }
+}
+
 /* Copy the condemned object at base out of `from`, leave a forwarding
  * object, and return the copy's client pointer.  False if there is no
  * memory for it (nothing changes then). */
-static bool amc_copy(Addr *new_o, AMC *amc, AMCSeg *from, Addr base, TraceSet ts)
+static inline bool amc_copy(Addr *new_o, AMC *amc, AMCSeg *from, Addr base, TraceSet ts)
 {
   Size h = amc->header_size;
   Addr end = amc_object_end(amc, base), new_base;
@@ -398,7 +419,7 @@ static bool amc_copy(Addr *new_o, AMC *amc, AMCSeg *from, Addr base, TraceSet ts
   AMCSeg *tseg = to->fwd;
 
   ASSERT_CRIT(end > base && end <= from->white_limit);
-  if (tseg == NULL || (Size)(seg_limit(&tseg->seg) - tseg->data_limit) < size) {
+  if (UNLIKELY(tseg == NULL || (Size)(seg_limit(&tseg->seg) - tseg->data_limit) < size)) {
     if (amc_fwd_seg(&tseg, amc, to, size) != RES_OK) {
       ++amc->copy_fail_count;
       return false;
@@ -406,7 +427,7 @@ static bool amc_copy(Addr *new_o, AMC *amc, AMCSeg *from, Addr base, TraceSet ts
   }
   new_base = tseg->data_limit;
   tseg->data_limit = new_base + size;
-  memcpy(addr_ptr(new_base), addr_ptr(base), size);
+  amc_copy_block(new_base, base, size);
   format_fwd(amc->pool.format, base + h, new_base + h);
   from->forwarded_size += size;
   /* design.amc.fwd.grey */
@@ -711,19 +732,13 @@ static void amc_grey(Pool *pool, Trace *trace, Seg *seg)
   seg_set_grey(seg, seg->grey | bit);
 }
 
-/* Set the grey bit of the nailed objects in [base, limit) again (a scan
- * failed part way). */
-static void amc_regrey(AMC *amc, AMCSeg *aseg, Addr base, Addr limit)
+/* design.trace.scan.error: a scan that failed leaves no grey object; the
+ * engine scans the whole segment again conservatively. */
+static void amc_drop_grey(AMC *amc, AMCSeg *aseg)
 {
   AMCBoard *board = aseg->board;
-  while (base < limit) {
-    Index i = amc_index(amc, aseg, base);
-    if (!bt_get(board->grey_table, i)) {
-      bt_set(board->grey_table, i);
-      ++board->grey_count;
-    }
-    base = amc_object_end(amc, base);
-  }
+  bt_reset_range(board->grey_table, 0, amc_seg_grains(amc, aseg));
+  board->grey_count = 0;
 }
 
 /* design.amc.scan.nails: scan the grey nailed objects, adjacent ones in
@@ -754,7 +769,7 @@ static Res amc_scan_nails(ScanState *ss, AMC *amc, AMCSeg *aseg)
     } while (p < limit && bt_get(board->grey_table, amc_index(amc, aseg, p)));
     res = scan_format(ss, format, base + h, p + h);
     if (res != RES_OK) {
-      amc_regrey(amc, aseg, base, p);
+      amc_drop_grey(amc, aseg);
       return res;
     }
     pos = amc_index(amc, aseg, p);
@@ -783,8 +798,10 @@ static Res amc_scan(bool *total_o, ScanState *ss, Pool *pool, Seg *seg)
       while (aseg->scanned < aseg->data_limit) {
         Addr from = aseg->scanned, to = aseg->data_limit;
         res = scan_format(ss, format, from + h, to + h);
-        if (res != RES_OK)
+        if (res != RES_OK) {
+          aseg->scanned = to;      /* design.trace.scan.error */
           return res;
+        }
         aseg->scanned = to;
       }
       *total_o = from_base;
@@ -828,8 +845,9 @@ static Res amc_scan(bool *total_o, ScanState *ss, Pool *pool, Seg *seg)
 }
 
 /* design.amc.ambig: preserve the condemned object ref may denote, never
- * changing ref. */
-static void amc_fix_ambig(AMC *amc, AMCSeg *aseg, Addr ref, TraceSet ts)
+ * changing ref.  Out of line, to keep amc_fix short: ambiguous values
+ * are few beside exact references. */
+static __attribute__((noinline)) void amc_fix_ambig(AMC *amc, AMCSeg *aseg, Addr ref, TraceSet ts)
 {
   Seg *seg = &aseg->seg;
   Size h = amc->header_size;
@@ -904,14 +922,16 @@ static Res amc_fix(Pool *pool, ScanState *ss, Seg *seg, Addr *ref_io)
     return RES_OK;
   }
   ASSERT_CRIT(base >= seg_base(seg) && addr_is_aligned(base, pool->align));
-  if (amc_is_nailed(amc, aseg, base, ts)) {
-    ss->was_marked = true;     /* kept in place: ref stays */
-    return RES_OK;
-  }
+  /* Moved first: a segment nailed whole after a failed copy may hold
+   * objects copied before it was nailed. */
   moved = amc_moved_to(amc, base);
   if (moved != 0) {
     *ref_io = moved;
     ss->was_marked = true;
+    return RES_OK;
+  }
+  if (amc_is_nailed(amc, aseg, base, ts)) {
+    ss->was_marked = true;     /* kept in place: ref stays */
     return RES_OK;
   }
   ss->was_marked = false;

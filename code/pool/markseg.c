@@ -1,4 +1,4 @@
-/* pool/markseg.c -- mark-sweep segments shared by AMS and LO.
+/* pool/markseg.c -- mark-sweep segments shared by AMS, LO and AWL.
  * Design: manual/design/ams.rst (design.ams.markseg) */
 #include "pool/markseg.h"
 #include "pool/buffer.h"
@@ -221,6 +221,7 @@ Res markseg_pool_init(Pool *pool, const mps_arg_s args[], bool leaf)
   mp->total_size = 0;
   mp->alloc_size = 0;
   mp->debug = NULL;
+  mp->scan_objects = NULL;
   return RES_OK;
 
 fail_gen:
@@ -417,25 +418,29 @@ void markseg_grey(Pool *pool, Trace *trace, Seg *seg)
   seg_set_grey(seg, seg->grey | bit);
 }
 
-/* Set the grey bit of every object in [base, limit) again (a scan
- * failed part way). */
-static void markseg_regrey(MarkSeg *ms, const MarkPool *mp, Addr base, Addr limit)
+/* design.trace.scan.error: a scan that failed leaves no grey object; the
+ * engine scans the whole segment again conservatively, which keeps what
+ * the grey objects refer to. */
+static void markseg_drop_grey(MarkSeg *ms)
 {
-  while (base < limit) {
-    Index i = markseg_index(ms, mp, base);
-    if (!bt_get(ms->grey_table, i)) {
-      bt_set(ms->grey_table, i);
-      ++ms->grey_count;
-    }
-    base = markseg_object_end(mp, base);
-  }
+  bt_reset_range(ms->grey_table, 0, ms->grains);
+  ms->grey_count = 0;
+}
+
+/* Scan the committed objects [base, limit) (client pointers): in one
+ * call of the format's scan method, or through the class's hook
+ * (design.awl.scan.objects). */
+static inline Res markseg_scan_objects(MarkPool *mp, ScanState *ss, Addr base, Addr limit)
+{
+  if (mp->scan_objects != NULL)
+    return mp->scan_objects(ss, &mp->pool, base, limit);
+  return scan_format(ss, mp->pool.format, base, limit);
 }
 
 Res markseg_scan(bool *total_o, ScanState *ss, Pool *pool, Seg *seg)
 {
   MarkPool *mp = markpool_of_pool(pool);
   MarkSeg *ms = markseg_of_seg(seg);
-  const Format *format = pool->format;
   Size h = mp->header_size;
   Index pos = 0;
   Res res;
@@ -449,8 +454,8 @@ Res markseg_scan(bool *total_o, ScanState *ss, Pool *pool, Seg *seg)
      * whole, run by run. */
     Index b, l;
     while (markseg_next_run(&b, &l, ms, mp, &pos)) {
-      res = scan_format(ss, format, markseg_addr(ms, mp, b) + h,
-                        markseg_addr(ms, mp, l) + h);
+      res = markseg_scan_objects(mp, ss, markseg_addr(ms, mp, b) + h,
+                                 markseg_addr(ms, mp, l) + h);
       if (res != RES_OK)
         return res;
     }
@@ -477,9 +482,9 @@ Res markseg_scan(bool *total_o, ScanState *ss, Pool *pool, Seg *seg)
       ASSERT_CRIT(p <= seg_limit(seg));
       j = markseg_index(ms, mp, p);
     } while (j < ms->grains && bt_get(ms->grey_table, j));
-    res = scan_format(ss, format, base + h, p + h);
+    res = markseg_scan_objects(mp, ss, base + h, p + h);
     if (res != RES_OK) {
-      markseg_regrey(ms, mp, base, p);
+      markseg_drop_grey(ms);
       return res;
     }
     pos = j;

@@ -1,6 +1,6 @@
 /* pool/markseg.h -- mark-sweep segments: the non-moving collector
- * machinery that AMS and LO share (bitmaps per grain, whiten, fix, scan,
- * reclaim, walk).
+ * machinery that AMS, LO and AWL share (bitmaps per grain, whiten, fix,
+ * scan, reclaim, walk).
  * Design: manual/design/ams.rst (design.ams.markseg)
  *
  * A MarkPool is the common instance struct of the two classes; each
@@ -39,7 +39,11 @@ typedef struct MarkSeg {
   Addr black_base, black_limit;
 } MarkSeg;
 
-/* The instance struct AMS and LO embed first. */
+/* Scan the objects [base, limit) of pool (client pointers, whole
+ * committed objects of one segment) for ss.  design.awl.scan.objects */
+typedef Res (*MarkScanObjectsFn)(ScanState *ss, Pool *pool, Addr base, Addr limit);
+
+/* The instance struct AMS, LO and AWL embed first. */
 typedef struct MarkPool {
   Pool pool;                /* must be first */
   PoolGen pgen;             /* design.ams.gen */
@@ -51,6 +55,10 @@ typedef struct MarkPool {
   Size alloc_size;          /* bytes of allocated grains, buffer regions
                                included: design.ams.size */
   PoolDebugMixin *debug;    /* non-NULL in a debugging class */
+  /* design.awl.scan.objects: when set, markseg_scan hands each run of
+   * objects to it instead of to the format's scan method; NULL (set by
+   * markseg_pool_init) for AMS and LO. */
+  MarkScanObjectsFn scan_objects;
 } MarkPool;
 
 extern const SegClass markseg_class;
@@ -90,11 +98,14 @@ Res markseg_describe(const Pool *pool, mps_lib_FILE *stream, Count depth);
  * its varargs, init, finish, buffer init and varargs, buffer fill and
  * empty, debug_mixin, grey and scan.  design.ams.markseg */
 #define MARKSEG_CLASS_COMMON \
+  MARKSEG_CLASS_COMMON_BUT_DESCRIBE, .describe = markseg_describe
+/* The same without describe, for a class that describes more (AWL). */
+#define MARKSEG_CLASS_COMMON_BUT_DESCRIBE \
   .alloc = pool_no_alloc, .free = pool_no_free, \
   .buffer_finish = pool_triv_buffer_finish, \
   .frame_push = pool_triv_frame_push, .frame_pop = pool_triv_frame_pop, \
   .total_size = markseg_total_size, .free_size = markseg_free_size, \
-  .describe = markseg_describe, .whiten = markseg_whiten, .fix = markseg_fix, \
+  .whiten = markseg_whiten, .fix = markseg_fix, \
   .reclaim = markseg_reclaim, .walk = markseg_walk, \
   .addr_object = markseg_addr_object
 

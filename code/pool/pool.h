@@ -71,6 +71,9 @@ typedef Res (*PoolDescribeFn)(const Pool *pool, mps_lib_FILE *stream, Count dept
  * take the pool_no_* defaults, which assert.  design.pool.class.trace */
 typedef Res (*PoolWhitenFn)(Pool *pool, Trace *trace, Seg *seg);
 typedef void (*PoolGreyFn)(Pool *pool, Trace *trace, Seg *seg);
+/* scan: on an error from the format's scan method, return it leaving no
+ * object of seg grey; the engine scans seg again conservatively
+ * (design.trace.scan.error). */
 typedef Res (*PoolScanFn)(bool *total_o, ScanState *ss, Pool *pool, Seg *seg);
 typedef Res (*PoolFixFn)(Pool *pool, ScanState *ss, Seg *seg, Addr *ref_io);
 typedef void (*PoolReclaimFn)(Pool *pool, Trace *trace, Seg *seg);

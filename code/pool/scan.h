@@ -67,6 +67,8 @@ struct Trace {
   Count root_scan_count;
   Count fix_ref_count;
   Size scanned_size;
+  Res scan_res;               /* first error a scan method or root scanner
+                                 returned: design.trace.scan.error */
   Message *start_message;     /* preallocated: design.trace.message */
   Message *end_message;
 };

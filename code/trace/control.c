@@ -72,8 +72,13 @@ bool control_step(Globals *g, double interval, double multiplier)
   due = trace_collection_due(arena);
   budget = interval * multiplier;
   last = (double)g->last_collect_clocks / (double)mps_clocks_per_sec();
-  if (due || (control_has_new_allocation(arena) && last <= budget))
-    work = trace_collect(g, due ? TRACE_WHY_CHAIN : TRACE_WHY_STEP) == RES_OK;
+  if (due || (control_has_new_allocation(arena) && last <= budget)) {
+    /* a collection whose scanner failed still did the work */
+    Count before = g->collections;
+    Res res = trace_collect(g, due ? TRACE_WHY_CHAIN : TRACE_WHY_STEP);
+    UNUSED(res);
+    work = g->collections != before;
+  }
   return work;
 }
 

@@ -496,9 +496,47 @@ static Res root_scan(ScanState *ss, Root *root)
   }
 }
 
+/* design.root.scan.error: a failed scanner of a root over a known area
+ * is followed by an ambiguous scan of the whole area (each word as it is
+ * and with the bits below a word masked off), so nothing it would have kept dies and nothing it did not
+ * update moves.  A client function or thread scanner has no area: what
+ * it did not fix before failing is not seen. */
+static void root_scan_conservatively(ScanState *failed, Root *root)
+{
+  ScanState ss;
+  mps_scan_tag_s tag;
+  Addr base, limit;
+  Res res;
+
+  if (root->var == ROOT_AREA) {
+    base = root->the.area.base;
+    limit = root->the.area.limit;
+  } else if (root->var == ROOT_FMT) {
+    base = root->the.fmt.base;
+    limit = root->the.fmt.limit;
+  } else {
+    return;
+  }
+  tag.mask = sizeof(mps_word_t) - 1;
+  tag.pattern = 0;
+  scan_state_init(&ss, failed->arena, failed->traces, RANK_AMBIG);
+  scan_state_set_white(&ss, failed->white);
+  ss.fix_hook = failed->fix_hook;      /* a walk sees the same words */
+  ss.hook_closure = failed->hook_closure;
+  /* Ambiguous fixes by the engine cannot fail; a hook's failure is
+   * already the result.  Each word as it is, then masked. */
+  res = mps_scan_area(scan_state_ss(&ss), addr_ptr(base), addr_ptr(limit), NULL);
+  UNUSED(res);
+  res = mps_scan_area_masked(scan_state_ss(&ss), addr_ptr(base), addr_ptr(limit), &tag);
+  UNUSED(res);
+  failed->fix_ref_count += ss.fix_ref_count;
+  scan_state_finish(&ss);
+}
+
 Res roots_scan(ScanState *ss, Globals *g, Rank rank)
 {
   Ring *node, *next;
+  Res first = RES_OK;
 
   ASSERT_VALID(scan_state, ss);
   ASSERT(root_globals_check(g));
@@ -512,10 +550,14 @@ Res roots_scan(ScanState *ss, Globals *g, Rank rank)
     if (root->rank != rank)
       continue;
     res = root_scan(ss, root);
-    if (res != RES_OK)
-      return res;
+    if (res != RES_OK) {
+      /* design.root.scan.error: the other roots are still scanned */
+      root_scan_conservatively(ss, root);
+      if (first == RES_OK)
+        first = res;
+    }
   }
-  return RES_OK;
+  return first;
 }
 
 /* ---- Walking: design.root.walk ---- */

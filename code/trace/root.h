@@ -120,8 +120,9 @@ void roots_threads_resume(Globals *g);
  * state's traces and white set are the engine's).  Other threads must be
  * suspended (roots_threads_suspend) if there are thread roots.  Weak
  * roots are scanned only when rank is RANK_WEAK.  Returns the first
- * result other than RES_OK from a scanner (the remaining roots are then
- * not scanned). */
+ * result other than RES_OK from a scanner; the remaining roots are still
+ * scanned, and a failed root over an area is scanned again ambiguously
+ * (design.root.scan.error). */
 Res roots_scan(ScanState *ss, Globals *g, Rank rank) WARN_UNUSED;
 
 /* Scan the registers and stack of a thread ambiguously, word-aligned

@@ -4,6 +4,7 @@
 #include "trace/trace.h"
 #include "trace/root.h"
 #include "trace/message.h"
+#include "trace/verify.h"
 #include "pool/buffer.h"
 #include "pool/gen.h"
 
@@ -35,6 +36,7 @@ Res globals_create(Arena *arena)
   messages_init(g);
   ld_globals_init(&g->ld);
   pattern_globals_init(&g->pattern);
+  final_globals_init(&g->final);
   for (TraceId ti = 0; ti < TRACE_MAX; ++ti) {
     g->trace[ti].sig = SIG_INVALID;
     g->trace[ti].ti = ti;
@@ -67,6 +69,7 @@ void globals_destroy(Arena *arena)
   messages_destroy_all(g);
   ld_globals_finish(&g->ld);
   pattern_globals_finish(&g->pattern);
+  final_globals_finish(&g->final, arena);
   /* The default chain is ours; any other is the client's to destroy. */
   RING_FOR(node, &arena->chain_ring, next) {
     Chain *chain = RING_ELT(Chain, arena_ring, node);
@@ -93,6 +96,43 @@ static bool pool_is_traced(const Pool *pool)
 
 /* ---- The engine: design.trace.engine ---- */
 
+/* design.trace.scan.error: keep the first error for the caller. */
+static void trace_note_error(Trace *trace, Res res)
+{
+  if (res != RES_OK && trace->scan_res == RES_OK)
+    trace->scan_res = res;
+}
+
+/* design.trace.scan.error: the pool's scan of seg failed part way.  What
+ * it did not reach is found by treating every word of the segment as an
+ * ambiguous reference (as it is, and with the bits below a word masked
+ * off, so tagged references count): whatever the failed scan would have preserved is
+ * preserved, and nothing moves under a word it did not update. */
+static void trace_scan_seg_conservatively(Trace *trace, Seg *seg, ScanState *failed)
+{
+  ScanState ss;
+  mps_scan_tag_s tag;
+  Res res;
+
+  /* Each word as it is, then with the bits below a word masked off (a
+   * tagged reference): a reference to any pool's object is one of the
+   * two. */
+  tag.mask = (mps_word_t)sizeof(mps_word_t) - 1;
+  tag.pattern = 0;
+  scan_state_init(&ss, trace->arena, failed->traces, RANK_AMBIG);
+  scan_state_set_white(&ss, trace->white);
+  res = mps_scan_area(scan_state_ss(&ss), addr_ptr(seg_base(seg)),
+                      addr_ptr(seg_limit(seg)), NULL);
+  ASSERT(res == RES_OK);   /* our own area scanner fixes ambiguously */
+  res = mps_scan_area_masked(scan_state_ss(&ss), addr_ptr(seg_base(seg)),
+                             addr_ptr(seg_limit(seg)), &tag);
+  ASSERT(res == RES_OK);
+  UNUSED(res);
+  failed->fix_ref_count += ss.fix_ref_count;
+  failed->fixed_summary = REFSET_UNIV;
+  scan_state_finish(&ss);
+}
+
 static void trace_scan_roots(Trace *trace, Rank rank)
 {
   Arena *arena = trace->arena;
@@ -102,9 +142,8 @@ static void trace_scan_roots(Trace *trace, Rank rank)
   scan_state_init(&ss, arena, traceset_single(trace->ti), rank);
   scan_state_set_white(&ss, trace->white);
   res = roots_scan(&ss, arena_globals(arena), rank);
-  /* design.trace.scan.nofail: fixing into non-moving pools cannot fail */
-  ASSERT(res == RES_OK);
-  UNUSED(res);
+  /* design.trace.scan.error: only a client's scanner can fail */
+  trace_note_error(trace, res);
   ++trace->root_scan_count;
   trace->fix_ref_count += ss.fix_ref_count;
   trace->scanned_size += ss.scanned_size;
@@ -122,7 +161,7 @@ static void trace_scan_messages(Trace *trace)
   scan_state_init(&ss, arena, traceset_single(trace->ti), RANK_EXACT);
   scan_state_set_white(&ss, trace->white);
   res = messages_scan(&ss, arena_globals(arena));
-  ASSERT(res == RES_OK);   /* design.trace.scan.nofail */
+  ASSERT(res == RES_OK);   /* our own scanner: design.trace.scan.error */
   UNUSED(res);
   trace->fix_ref_count += ss.fix_ref_count;
   scan_state_finish(&ss);
@@ -144,8 +183,17 @@ static void trace_scan_seg(Trace *trace, Seg *seg)
   scan_state_init(&ss, arena, ts, seg_rank(seg));
   scan_state_set_white(&ss, trace->white);
   res = pool->klass->scan(&total, &ss, pool, seg);
-  ASSERT(res == RES_OK);   /* design.trace.scan.nofail */
-  UNUSED(res);
+  if (res != RES_OK) {
+    /* The conservative scan may grey objects of seg itself: seg is then
+     * grey again and its pool scans them (they are marked only once, so
+     * this ends). */
+    trace_note_error(trace, res);
+    seg_set_grey(seg, seg->grey & ~ts);
+    trace_scan_seg_conservatively(trace, seg, &ss);
+    total = true;           /* fixed_summary is now everything */
+  } else {
+    seg_set_grey(seg, seg->grey & ~ts);
+  }
   /* design.seg.inv.summary: the refs now in the segment lie in the zones
    * MPS_FIX1 saw that were not white, or where fixing left them. */
   summary = (scan_state_unfixed_summary(&ss) & ~trace->white) | ss.fixed_summary;
@@ -153,7 +201,6 @@ static void trace_scan_seg(Trace *trace, Seg *seg)
     seg->summary = summary;
   else
     seg->summary |= summary | scan_state_unfixed_summary(&ss);
-  seg_set_grey(seg, seg->grey & ~ts);
   ++trace->seg_scan_count;
   trace->fix_ref_count += ss.fix_ref_count;
   trace->scanned_size += ss.scanned_size;
@@ -350,6 +397,7 @@ Res trace_collect(Globals *g, TraceWhy why)
   trace->root_scan_count = 0;
   trace->fix_ref_count = 0;
   trace->scanned_size = 0;
+  trace->scan_res = RES_OK;
   trace->start_message = start_msg;
   trace->end_message = end_msg;
   trace->sig = SIG_TRACE;
@@ -363,6 +411,7 @@ Res trace_collect(Globals *g, TraceWhy why)
   trace->start_message = NULL;
   roots_threads_suspend(g);
   g->shield_suspended = true;
+  verify_heap(arena, "flip");   /* design.verify.when */
 
   chains_condemn(arena, why != TRACE_WHY_CHAIN);
   if (why != TRACE_WHY_CHAIN)
@@ -373,10 +422,15 @@ Res trace_collect(Globals *g, TraceWhy why)
    * of movable white segments go stale. */
   ld_moved(arena, moved);
   trace_flip(trace);
+  trace_scan_grey(trace, RANK_EXACT);
+  /* design.final.trace: registered objects not reached so far are
+   * finalized, and kept with what they refer to (the final band) */
+  (void)final_trace(&g->final, trace);
   trace_scan_grey(trace, RANK_FINAL);
   trace_scan_roots(trace, RANK_WEAK);
   trace_scan_grey(trace, RANK_WEAK);
   trace_reclaim(trace);
+  verify_heap(arena, "reclaim");
 
   g->shield_suspended = false;
   roots_threads_resume(g);
@@ -391,7 +445,8 @@ Res trace_collect(Globals *g, TraceWhy why)
   ++g->collections;
   g->last_collect_clocks = mps_clock() - start;
   g->in_collection = false;
-  return RES_OK;
+  /* design.trace.scan.error: the collection finished; say what failed */
+  return trace->scan_res;
 
 fail_end_msg:
   message_free(start_msg);

@@ -5,7 +5,8 @@
  * The pools' side of the protocol (Trace, ScanState, colours, fix) is
  * pool/scan.h; chains and generations are pool/gen.h.  Roots and threads
  * (trace/root.h), messages (trace/message.h), location dependency
- * (trace/ld.h), allocation patterns (trace/pattern.h) and the shield
+ * (trace/ld.h), allocation patterns (trace/pattern.h), finalization
+ * (trace/final.h) and the shield
  * counters keep their state in Globals. */
 #ifndef LAGOON_TRACE_TRACE_H
 #define LAGOON_TRACE_TRACE_H
@@ -16,6 +17,7 @@
 #include "pool/scan.h"
 #include "trace/ld.h"
 #include "trace/pattern.h"
+#include "trace/final.h"
 
 #define globals_sig_value SIG_GLOBALS
 
@@ -42,6 +44,9 @@ typedef struct Globals {
   LdGlobals ld;
   /* allocation patterns: trace/pattern.c.  design.ld.pattern */
   PatternGlobals pattern;
+
+  /* finalization registrations: trace/final.c.  design.final */
+  FinalGlobals final;
 
   /* traces: trace/trace.c */
   Trace trace[TRACE_MAX];
@@ -72,10 +77,13 @@ void globals_destroy(Arena *arena);
 
 /* ---- Traces ---- */
 
-/* Run a whole collection of every automatically managed pool: condemn,
+/* Run a collection of the condemned generations of every chain: condemn,
  * stop the world, scan roots and grey segments until none, reclaim,
  * restart the world, post the messages.  Arena lock held.  RES_MEMORY
- * etc. if it could not start (nothing changed). */
+ * etc. if it could not start (nothing changed); RES_FAIL if a collection
+ * is already running; otherwise the first error a client's scanner
+ * returned (the collection ran to the end: design.trace.scan.error), or
+ * RES_OK. */
 Res trace_collect(Globals *g, TraceWhy why) WARN_UNUSED;
 
 /* Whether the policy wants a collection now: generation 0 of some chain

@@ -107,7 +107,7 @@ REQUIRED="
   mps_message_gc_start_why mps_message_finalization_ref
   mps_arena_formatted_objects_walk mps_arena_roots_walk mps_pool_walk
   mps_addr_object
-  mps_class_amc mps_class_amcz mps_amc_apply
+  mps_class_amc mps_class_amcz mps_amc_apply mps_class_awl
   mps_ld_reset mps_ld_add mps_ld_merge mps_ld_isstale mps_ld_isstale_any
   mps_alloc_pattern_ramp mps_alloc_pattern_ramp_collect_all
   mps_ap_alloc_pattern_begin mps_ap_alloc_pattern_end mps_ap_alloc_pattern_reset
