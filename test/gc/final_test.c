@@ -2,12 +2,13 @@
  * unreachable is reported by exactly one message per registration, kept
  * (with what it refers to) until the client discards the message, then
  * collected; live ones are not reported; mps_definalize cancels; objects
- * in AMS, LO and AMC (which moves them: the message names the new
+ * in AMS, LO, AWL and AMC (which moves them: the message names the new
  * address); a weak reference to an object kept only for finalization is
  * splatted after the client lets it go; bad arguments are refused.
  * Design: manual/design/final.rst */
 #include "mps.h"
 #include "mpscamc.h"
+#include "mpscawl.h"
 #include "mpscmvff.h"
 #include "gcfixture.h"
 
@@ -256,6 +257,38 @@ START_TEST(amc_objects_move)
 }
 END_TEST
 
+START_TEST(awl_objects)
+{
+  mps_pool_t awl;
+  mps_ap_t ap;
+  mps_addr_t obj, ref;
+  mps_message_t m;
+  unsigned seen[N] = {0};
+
+  MPS_ARGS_BEGIN(args) {
+    MPS_ARGS_ADD(args, MPS_KEY_FORMAT, w.fmt);
+    ck_assert_int_eq(mps_pool_create_k(&awl, w.arena, mps_class_awl(), args), MPS_RES_OK);
+  } MPS_ARGS_END(args);
+  ck_assert_int_eq(mps_ap_create_k(&ap, awl, mps_args_none), MPS_RES_OK);
+  obj = node(ap, node(ap, NULL, 13), 12);
+  refs[R_FIRST] = obj;
+  ck_assert_int_eq(mps_finalize(w.arena, &obj), MPS_RES_OK);
+  mps_arena_collect(w.arena);
+  ck_assert_uint_eq(take_messages(seen, NULL), 0);
+  refs[R_FIRST] = NULL;
+  mps_arena_collect(w.arena);
+  ck_assert(mps_message_get(&m, w.arena, mps_message_type_finalization()));
+  mps_message_finalization_ref(&ref, w.arena, m);
+  ck_assert_ptr_eq(ref, obj);                  /* AWL does not move */
+  ck_assert_int_eq(id_of((mps_addr_t)*dylan_slot(ref, 0)), 13);
+  mps_message_discard(w.arena, m);
+  mps_arena_collect(w.arena);
+  ck_assert_uint_eq(nodes(awl), 0);
+  mps_ap_destroy(ap);
+  mps_pool_destroy(awl);
+}
+END_TEST
+
 /* A weak reference to an object kept only for finalization holds while
  * the client has not let the object go, then is splatted. */
 START_TEST(weak_splatted_after_finalization)
@@ -336,6 +369,7 @@ int main(void)
   tcase_add_test(tc, registered_twice_two_messages);
   tcase_add_test(tc, lo_objects);
   tcase_add_test(tc, amc_objects_move);
+  tcase_add_test(tc, awl_objects);
   tcase_add_test(tc, weak_splatted_after_finalization);
   tcase_add_test(tc, disabled_type_collects);
   tcase_add_test(tc, bad_arguments);
