@@ -1,13 +1,14 @@
 /* test/bench/gcbench.c -- the Ellis/Kovac/Boehm GCBench binary-tree
- * benchmark: Lagoon AMS side by side with Boehm GC and malloc/free.
+ * benchmark: Lagoon AMC and AMS side by side with Boehm GC and
+ * malloc/free.
  * Design: manual/bench.rst
  *
  * One source, built several times (tool/bench/run does it):
- *   -DBENCH_LAGOON   links build/hot/libmps.a: ams (amc: next issue)
+ *   -DBENCH_LAGOON   links build/hot/libmps.a: amc, ams
  *   -DPEER_BOEHM     links -lgc: boehm
  *   (no flag)        glibc: malloc (each short-lived tree freed explicitly)
  *
- * Usage: gcbench [-q] [-g KIB] VARIANT
+ * Usage: gcbench [-q] [-g KIB] [-c CHAIN] [-s SPARE] VARIANT
  * Output (read by tool/bench/run): "info ..." lines, then
  *   metric wall_s X           wall time of the whole workload
  *   metric cpu_s X            process CPU time (every thread) over it
@@ -17,8 +18,10 @@
  *   metric pause_max_ms X     the longest one
  *   checksum HEX              depends only on the sizes
  * Exit status 0 on success, 1 if a tree or the array did not read back
- * what was built (a collector freed or overwrote live data), 2 on a usage
- * or set-up error. */
+ * what was built (a collector freed or overwrote live data) or, in the
+ * Lagoon build, if the format's methods failed their self-test or a walk
+ * of the heap after the workload met padding or a forwarding object; 2 on
+ * a usage or set-up error. */
 
 #define _GNU_SOURCE 1
 
@@ -36,6 +39,7 @@
 #if defined(BENCH_LAGOON)
 #include "mps.h"
 #include "mpsavm.h"
+#include "mpscamc.h"
 #include "mpscams.h"
 #include "mpslib.h"          /* mps_clocks_per_sec */
 #define BENCH_FLAVOUR "lagoon"
@@ -63,18 +67,50 @@ static _Noreturn void bench_die(const char *what)
  * iterations at depth d is 2 * tree_size(stretch) / tree_size(d), 2 at
  * depth 20, so every depth allocates about 8.4 million nodes. */
 
+/* A Lagoon generation chain: mps_chain_create's parameters. */
+#define CHAIN_GENS_MAX 4
+
+typedef struct ChainSpec {
+  size_t count;
+  struct { size_t capacity_kib; double mortality; } gens[CHAIN_GENS_MAX];
+} ChainSpec;
+
 typedef struct Sizes {
   int stretch_depth;      /* the stretch tree, built first and dropped */
   int long_lived_depth;   /* the tree that lives to the end */
   size_t array_length;    /* the long-lived array of doubles */
   int min_depth, max_depth; /* short-lived trees, every second depth */
-  size_t capacity_kib;    /* Lagoon: the chain's one generation */
+  ChainSpec ams_chain;    /* Lagoon ams: one generation */
+  ChainSpec amc_chain;    /* Lagoon amc: a nursery and older generations */
+  double spare;           /* Lagoon: MPS_KEY_SPARE, or < 0 for the default */
 } Sizes;
 
-static const Sizes sizes_full = {20, 16, 500000, 4, 20, 32768};
-/* quick: under 0.1 s for each variant; the smaller generation makes AMS
- * collect 18 times, some of them in the middle of a tree */
-static const Sizes sizes_quick = {14, 10, 50000, 4, 14, 1024};
+/* The chains (manual/bench.rst says why these and what else was tried):
+ * ams: one generation of 32 MiB, so every collection is a full
+ *   mark-sweep, after 32 MiB of allocation;
+ * amc: a 16 MiB nursery, in which trees up to depth 16 (3 MiB) mostly
+ *   die, and a 32 MiB generation that takes the survivors (the
+ *   long-lived data and the parts of bigger trees that were live at a
+ *   nursery collection) and is collected, with the nursery, after 32 MiB
+ *   have been copied into it.  Its survivors stay in it.  Lagoon keeps
+ *   the mortalities but does not use them yet. */
+#define AMC_CHAIN_FULL {2, {{16384, 0.9}, {32768, 0.5}}}
+#define AMC_CHAIN_QUICK {2, {{256, 0.9}, {1024, 0.5}}}
+static const Sizes sizes_full = {
+  20, 16, 500000, 4, 20,
+  {1, {{32768, 0.85}}},
+  AMC_CHAIN_FULL,
+  -1.0
+};
+/* quick: under 0.1 s for each variant; the smaller generations make
+ * both collectors collect often, some of the time in the middle of a
+ * tree */
+static const Sizes sizes_quick = {
+  14, 10, 50000, 4, 14,
+  {1, {{1024, 0.85}}},
+  AMC_CHAIN_QUICK,
+  -1.0
+};
 
 static uint64_t tree_size(int depth)
 {
@@ -90,10 +126,20 @@ static uint64_t num_iters(const Sizes *s, int depth)
 /* Objects.  A node is the original's: two children and two ints (here i
  * is the node's height, 0 for a leaf, and j a tag per tree, so that a
  * walk notices a node that a collector freed and handed out again).  The
- * array is a header word then the doubles.  The header word is odd
- * ((length << 1) | 1) while a node's first word (left) is NULL or an
- * aligned address, so Lagoon's format tells them apart without a header
- * on the nodes; the same encoding pads. */
+ * array is a header word then the doubles.
+ *
+ * Lagoon's format tells every block apart by the low three bits of its
+ * first word (every block is 8-aligned, so an address has them 0):
+ *   000  a node: the first word is its left child, NULL or an address;
+ *   001  an array: (length << 3) | 1, then the doubles;
+ *   011  padding: (size << 3) | 3, then size - 8 bytes of anything, so
+ *        a one-word pad is that word alone;
+ *   010  a forwarding object of two words or more: (new address) | 2,
+ *        then its size (a node, an array of one double or more);
+ *   100  a forwarding object of one word: (new address) | 4 (an empty
+ *        array).
+ * Nodes thus need no header; the array is a leaf that the scanner
+ * steps over, as it steps over padding and forwarding objects. */
 
 typedef struct Node {
   struct Node *left, *right;
@@ -101,16 +147,26 @@ typedef struct Node {
 } Node;
 
 typedef struct Array {
-  uintptr_t header;       /* (length << 1) | 1 */
+  uintptr_t header;       /* (length << 3) | TAG_ARRAY */
   double d[];
 } Array;
 
 _Static_assert(sizeof(Node) == 3 * sizeof(void *), "a node is 3 words");
 _Static_assert(sizeof(double) == sizeof(uintptr_t), "doubles are words");
 
+enum {
+  TAG_MASK = 7, TAG_SHIFT = 3,
+  TAG_NODE = 0, TAG_ARRAY = 1, TAG_PAD = 3, TAG_FWD = 2, TAG_FWD1 = 4
+};
+
 static ALWAYS_INLINE size_t array_bytes(size_t length)
 {
   return sizeof(Array) + length * sizeof(double);
+}
+
+static ALWAYS_INLINE uintptr_t array_header(size_t length)
+{
+  return ((uintptr_t)length << TAG_SHIFT) | TAG_ARRAY;
 }
 
 
@@ -119,8 +175,14 @@ static ALWAYS_INLINE size_t array_bytes(size_t length)
 typedef enum Kind {
   KIND_MALLOC,   /* malloc, and free of every tree once it has been walked */
   KIND_BOEHM,    /* GC_MALLOC nodes, GC_MALLOC_ATOMIC array */
-  KIND_AMS       /* mps_reserve / mps_commit on an AMS pool */
+  KIND_AMS,      /* mps_reserve / mps_commit on an AMS pool */
+  KIND_AMC       /* mps_reserve / mps_commit on an AMC pool */
 } Kind;
+
+static inline bool kind_is_lagoon(Kind kind)
+{
+  return kind == KIND_AMS || kind == KIND_AMC;
+}
 
 typedef struct VariantDesc {
   const char *name;
@@ -128,8 +190,8 @@ typedef struct VariantDesc {
   const char *flavour;     /* the build that has it */
 } VariantDesc;
 
-/* "amc" joins the lagoon build with the AMC pool (next issue). */
 static const VariantDesc variants[] = {
+  {"amc", KIND_AMC, "lagoon"},
   {"ams", KIND_AMS, "lagoon"},
   {"boehm", KIND_BOEHM, "boehm"},
   {"malloc", KIND_MALLOC, "malloc"},
@@ -154,6 +216,7 @@ typedef struct Bench {
   const Sizes *sizes;
   Pauses pauses;
 #ifdef BENCH_LAGOON
+  const ChainSpec *chain_spec;
   mps_arena_t arena;
   mps_chain_t chain;
   mps_fmt_t fmt;
@@ -161,6 +224,7 @@ typedef struct Bench {
   mps_ap_t ap;
   mps_thr_t thread;
   mps_root_t stack_root;
+  uint64_t format_bad;      /* failures of format_selftest */
   bool gc_started;          /* a gc_start message awaits its gc message */
   mps_clock_t gc_start_clock;
   uint64_t gc_messages;
@@ -179,14 +243,29 @@ static void bench_check_res(mps_res_t res, const char *what)
   }
 }
 
-/* The format.  Objects are 8-aligned runs of nodes and arrays (or pads,
- * which look like arrays). */
+/* The format (see "Objects" above).  The scanner fixes the children of
+ * nodes and steps over everything else. */
 
-static ALWAYS_INLINE size_t obj_size(const void *p)
+static ALWAYS_INLINE uintptr_t first_word(const void *p)
 {
   uintptr_t first;
   memcpy(&first, p, sizeof first);
-  return (first & 1) != 0 ? array_bytes(first >> 1) : sizeof(Node);
+  return first;
+}
+
+static ALWAYS_INLINE size_t obj_size(const void *p)
+{
+  uintptr_t first = first_word(p);
+  switch (first & TAG_MASK) {
+  case TAG_NODE: return sizeof(Node);
+  case TAG_ARRAY: return array_bytes(first >> TAG_SHIFT);
+  case TAG_PAD: return first >> TAG_SHIFT;
+  case TAG_FWD: return first_word((const uintptr_t *)p + 1);
+  case TAG_FWD1: return sizeof(uintptr_t);
+  default: break;
+  }
+  fprintf(stderr, "gcbench: bad object word %#" PRIxPTR " at %p\n", first, p);
+  abort();
 }
 
 static mps_res_t obj_scan(mps_ss_t ss, mps_addr_t base, mps_addr_t limit)
@@ -194,25 +273,26 @@ static mps_res_t obj_scan(mps_ss_t ss, mps_addr_t base, mps_addr_t limit)
   MPS_SCAN_BEGIN(ss) {
     char *p = base;
     while (p < (char *)limit) {
-      size_t size = obj_size(p);
-      if (size == sizeof(Node)) {
-        Node *node = (Node *)(void *)p;
-        mps_addr_t ref = node->left;
-        if (MPS_FIX1(ss, ref)) {
-          mps_res_t res = MPS_FIX2(ss, &ref);
-          if (res != MPS_RES_OK)
-            return res;
-          node->left = ref;
-        }
-        ref = node->right;
-        if (MPS_FIX1(ss, ref)) {
-          mps_res_t res = MPS_FIX2(ss, &ref);
-          if (res != MPS_RES_OK)
-            return res;
-          node->right = ref;
-        }
+      if ((first_word(p) & TAG_MASK) != TAG_NODE) {
+        p += obj_size(p);
+        continue;
       }
-      p += size;
+      Node *node = (Node *)(void *)p;
+      mps_addr_t ref = node->left;
+      if (MPS_FIX1(ss, ref)) {
+        mps_res_t res = MPS_FIX2(ss, &ref);
+        if (res != MPS_RES_OK)
+          return res;
+        node->left = ref;
+      }
+      ref = node->right;
+      if (MPS_FIX1(ss, ref)) {
+        mps_res_t res = MPS_FIX2(ss, &ref);
+        if (res != MPS_RES_OK)
+          return res;
+        node->right = ref;
+      }
+      p += sizeof(Node);
     }
   } MPS_SCAN_END(ss);
   return MPS_RES_OK;
@@ -223,27 +303,103 @@ static mps_addr_t obj_skip(mps_addr_t p)
   return (char *)p + obj_size(p);
 }
 
+/* The size stays readable: a forwarding object skips as the object did. */
+static void obj_fwd(mps_addr_t old, mps_addr_t new_addr)
+{
+  size_t size = obj_size(old);
+  uintptr_t words[2] = {(uintptr_t)new_addr | TAG_FWD, size};
+
+  if (size == sizeof(uintptr_t)) {
+    words[0] = (uintptr_t)new_addr | TAG_FWD1;
+    memcpy(old, words, sizeof words[0]);
+  } else {
+    memcpy(old, words, sizeof words);
+  }
+}
+
+static mps_addr_t obj_isfwd(mps_addr_t p)
+{
+  uintptr_t first = first_word(p);
+  uintptr_t tag = first & TAG_MASK;
+  if (tag == TAG_FWD || tag == TAG_FWD1)
+    return (mps_addr_t)(first & ~(uintptr_t)TAG_MASK);
+  return NULL;
+}
+
+/* One word or more: the size is in the first word either way. */
 static void obj_pad(mps_addr_t p, size_t size)
 {
-  uintptr_t header = (((uintptr_t)(size - sizeof(Array)) / sizeof(double)) << 1) | 1;
+  uintptr_t header = ((uintptr_t)size << TAG_SHIFT) | TAG_PAD;
   memcpy(p, &header, sizeof header);
+}
+
+/* format_selftest -- the methods on blocks the workload seldom makes:
+ * one-word and longer pads, forwarding objects of a node and of arrays
+ * of one word and more, each followed by a node that must stay intact.
+ * Returns the number of failures (each counts as a wrong answer). */
+static uint64_t format_selftest(void)
+{
+  static const size_t pad_sizes[] = {8, 16, 24, 4096};
+  static const size_t array_lengths[] = {0, 1, 2, 100};
+  uintptr_t block[520], target[520];
+  uint64_t bad = 0;
+
+  for (size_t i = 0; i < sizeof pad_sizes / sizeof pad_sizes[0]; ++i) {
+    size_t size = pad_sizes[i];
+    memset(block, 0xA5, sizeof block);
+    obj_pad(block, size);
+    bad += obj_skip(block) != (char *)block + size;
+    bad += obj_isfwd(block) != NULL;
+  }
+  for (size_t i = 0; i <= sizeof array_lengths / sizeof array_lengths[0]; ++i) {
+    /* the last round forwards a node */
+    bool node = i == sizeof array_lengths / sizeof array_lengths[0];
+    size_t size = node ? sizeof(Node) : array_bytes(array_lengths[i]);
+    Node after = {NULL, NULL, 7, 11};
+    memset(block, 0, sizeof block);
+    block[0] = node ? 0 : array_header(array_lengths[i]);
+    memcpy((char *)block + size, &after, sizeof after);
+    bad += obj_skip(block) != (char *)block + size;
+    bad += obj_isfwd(block) != NULL;
+    obj_fwd(block, target);
+    bad += obj_isfwd(block) != (mps_addr_t)target;
+    bad += obj_skip(block) != (char *)block + size;
+    bad += memcmp((char *)block + size, &after, sizeof after) != 0;
+  }
+  return bad;
 }
 
 static void bench_setup(Bench *b, void *cold)
 {
+  const ChainSpec *spec = b->chain_spec;
+  mps_gen_param_s gens[CHAIN_GENS_MAX];
   mps_res_t res;
-  mps_gen_param_s gen = {b->sizes->capacity_kib, 0.85};
 
-  res = mps_arena_create_k(&b->arena, mps_arena_class_vm(), mps_args_none);
+  b->format_bad = format_selftest();
+  /* The arena's defaults, as a runtime would start (-s sets the spare
+   * fraction, to measure what keeping freed memory committed saves). */
+  MPS_ARGS_BEGIN(args) {
+    if (b->sizes->spare >= 0.0)
+      MPS_ARGS_ADD(args, MPS_KEY_SPARE, b->sizes->spare);
+    res = mps_arena_create_k(&b->arena, mps_arena_class_vm(), args);
+  } MPS_ARGS_END(args);
   bench_check_res(res, "mps_arena_create_k");
-  /* One generation: every collection is a full mark-sweep of the pool,
-   * started when that much has been allocated since the last one. */
-  res = mps_chain_create(&b->chain, b->arena, 1, &gen);
+  /* ams: one generation, so every collection is a full mark-sweep of
+   * the pool, started when that much has been allocated since the last
+   * one.  amc: a nursery and older generations (manual/bench.rst). */
+  for (size_t g = 0; g < spec->count; ++g) {
+    gens[g].mps_capacity = spec->gens[g].capacity_kib;
+    gens[g].mps_mortality = spec->gens[g].mortality;
+  }
+  res = mps_chain_create(&b->chain, b->arena, spec->count, gens);
   bench_check_res(res, "mps_chain_create");
+  /* One format for both pools (AMS needs no fwd and isfwd; AMC does). */
   MPS_ARGS_BEGIN(args) {
     MPS_ARGS_ADD(args, MPS_KEY_FMT_ALIGN, sizeof(void *));
     MPS_ARGS_ADD(args, MPS_KEY_FMT_SCAN, obj_scan);
     MPS_ARGS_ADD(args, MPS_KEY_FMT_SKIP, obj_skip);
+    MPS_ARGS_ADD(args, MPS_KEY_FMT_FWD, obj_fwd);
+    MPS_ARGS_ADD(args, MPS_KEY_FMT_ISFWD, obj_isfwd);
     MPS_ARGS_ADD(args, MPS_KEY_FMT_PAD, obj_pad);
     res = mps_fmt_create_k(&b->fmt, b->arena, args);
   } MPS_ARGS_END(args);
@@ -252,12 +408,20 @@ static void bench_setup(Bench *b, void *cold)
     MPS_ARGS_ADD(args, MPS_KEY_FORMAT, b->fmt);
     MPS_ARGS_ADD(args, MPS_KEY_CHAIN, b->chain);
     MPS_ARGS_ADD(args, MPS_KEY_GEN, 0);
-    /* the stack root refers into the pool ambiguously (the default;
-     * the allocation point below is exact all the same) */
-    MPS_ARGS_ADD(args, MPS_KEY_AMS_SUPPORT_AMBIGUOUS, 1);
-    res = mps_pool_create_k(&b->pool, b->arena, mps_class_ams(), args);
+    if (b->kind == KIND_AMS) {
+      /* the stack root refers into the pool ambiguously (the default;
+       * the allocation point below is exact all the same) */
+      MPS_ARGS_ADD(args, MPS_KEY_AMS_SUPPORT_AMBIGUOUS, 1);
+      res = mps_pool_create_k(&b->pool, b->arena, mps_class_ams(), args);
+    } else {
+      /* AMC's defaults: interior pointers pin (the stack root is
+       * ambiguous), 64 KiB segments, objects of 32 KiB or more (the
+       * array) in segments of their own, never copied. */
+      res = mps_pool_create_k(&b->pool, b->arena, mps_class_amc(), args);
+    }
   } MPS_ARGS_END(args);
-  bench_check_res(res, "mps_pool_create_k(AMS)");
+  bench_check_res(res, b->kind == KIND_AMS ? "mps_pool_create_k(AMS)"
+                  : "mps_pool_create_k(AMC)");
   MPS_ARGS_BEGIN(args) {
     MPS_ARGS_ADD(args, MPS_KEY_RANK, mps_rank_exact());
     res = mps_ap_create_k(&b->ap, b->pool, args);
@@ -283,7 +447,7 @@ static void bench_poll(Bench *b)
   mps_message_t msg;
   double per_ms = 1000.0 / (double)mps_clocks_per_sec();
 
-  if (b->kind != KIND_AMS)
+  if (!kind_is_lagoon(b->kind))
     return;
   while (mps_message_queue_type(&type, b->arena)) {
     if (!mps_message_get(&msg, b->arena, type))
@@ -309,7 +473,41 @@ static void bench_poll(Bench *b)
 
 static uint64_t bench_collections(Bench *b)
 {
-  return b->kind == KIND_AMS ? (uint64_t)mps_collections(b->arena) : 0;
+  return kind_is_lagoon(b->kind) ? (uint64_t)mps_collections(b->arena) : 0;
+}
+
+/* After the workload (not timed): the pool must be parseable, and a walk
+ * must meet only nodes and the array, never padding nor a forwarding
+ * object.  Returns the number of other blocks met (the format's test
+ * failures included). */
+typedef struct HeapCount {
+  uint64_t nodes, arrays, other;
+} HeapCount;
+
+static void heap_count_step(mps_addr_t addr, mps_fmt_t fmt, mps_pool_t pool,
+                            void *p, size_t s)
+{
+  HeapCount *count = p;
+  uintptr_t tag = first_word(addr) & TAG_MASK;
+  (void)fmt;
+  (void)pool;
+  (void)s;
+  if (tag == TAG_NODE)
+    ++count->nodes;
+  else if (tag == TAG_ARRAY)
+    ++count->arrays;
+  else
+    ++count->other;
+}
+
+static uint64_t bench_check_heap(Bench *b)
+{
+  HeapCount count = {0, 0, 0};
+  mps_arena_park(b->arena);
+  mps_arena_formatted_objects_walk(b->arena, heap_count_step, &count, 0);
+  printf("info heap walk: %" PRIu64 " nodes, %" PRIu64 " arrays, %" PRIu64
+         " other blocks (must be 0)\n", count.nodes, count.arrays, count.other);
+  return count.other + b->format_bad;
 }
 
 static void bench_teardown(Bench *b)
@@ -369,6 +567,12 @@ static uint64_t bench_collections(Bench *b)
   return (uint64_t)GC_get_gc_no();
 }
 
+static uint64_t bench_check_heap(Bench *b)
+{
+  (void)b;
+  return 0;
+}
+
 static void bench_teardown(Bench *b)
 {
   (void)b;
@@ -399,6 +603,12 @@ static uint64_t bench_collections(Bench *b)
   return 0;
 }
 
+static uint64_t bench_check_heap(Bench *b)
+{
+  (void)b;
+  return 0;
+}
+
 static void bench_teardown(Bench *b)
 {
   (void)b;
@@ -417,7 +627,10 @@ static ALWAYS_INLINE Node *node_new(Bench *b, Kind kind, Node *left,
   Node *node;
   switch (kind) {
 #ifdef BENCH_LAGOON
-  case KIND_AMS: {
+  case KIND_AMS:
+  case KIND_AMC: {
+    /* the block is initialized between reserve and commit, and built
+     * again if a collection came in between (commit fails) */
     mps_addr_t p;
     do {
       mps_res_t res = mps_reserve(&p, b->ap, sizeof(Node));
@@ -459,14 +672,15 @@ static Array *array_new(Bench *b, size_t length)
   Array *array;
   switch (b->kind) {
 #ifdef BENCH_LAGOON
-  case KIND_AMS: {
+  case KIND_AMS:
+  case KIND_AMC: {
     mps_addr_t p;
     do {
       mps_res_t res = mps_reserve(&p, b->ap, size);
       if (res != MPS_RES_OK)
         bench_check_res(res, "mps_reserve");
       array = p;
-      array->header = ((uintptr_t)length << 1) | 1;
+      array->header = array_header(length);
     } while (!mps_commit(b->ap, p, size));
     break;
   }
@@ -484,7 +698,7 @@ static Array *array_new(Bench *b, size_t length)
   }
   if (array == NULL)
     bench_die("out of memory");
-  array->header = ((uintptr_t)length << 1) | 1;
+  array->header = array_header(length);
   return array;
 }
 
@@ -520,6 +734,7 @@ static Array *array_new(Bench *b, size_t length)
 TREE_FUNCTIONS(malloc, KIND_MALLOC)
 #ifdef BENCH_LAGOON
 TREE_FUNCTIONS(ams, KIND_AMS)
+TREE_FUNCTIONS(amc, KIND_AMC)
 #endif
 #ifdef PEER_BOEHM
 TREE_FUNCTIONS(boehm, KIND_BOEHM)
@@ -531,6 +746,7 @@ static void tree_populate(Bench *b, int height, Node *node, int tag)
   case KIND_MALLOC: populate_malloc(b, height, node, tag); return;
 #ifdef BENCH_LAGOON
   case KIND_AMS: populate_ams(b, height, node, tag); return;
+  case KIND_AMC: populate_amc(b, height, node, tag); return;
 #endif
 #ifdef PEER_BOEHM
   case KIND_BOEHM: populate_boehm(b, height, node, tag); return;
@@ -545,6 +761,7 @@ static Node *tree_make(Bench *b, int height, int tag)
   case KIND_MALLOC: return make_tree_malloc(b, height, tag);
 #ifdef BENCH_LAGOON
   case KIND_AMS: return make_tree_ams(b, height, tag);
+  case KIND_AMC: return make_tree_amc(b, height, tag);
 #endif
 #ifdef PEER_BOEHM
   case KIND_BOEHM: return make_tree_boehm(b, height, tag);
@@ -560,6 +777,7 @@ static Node *tree_new_top_down(Bench *b, int height, int tag)
   case KIND_MALLOC: root = node_new(b, KIND_MALLOC, NULL, NULL, height, tag); break;
 #ifdef BENCH_LAGOON
   case KIND_AMS: root = node_new(b, KIND_AMS, NULL, NULL, height, tag); break;
+  case KIND_AMC: root = node_new(b, KIND_AMC, NULL, NULL, height, tag); break;
 #endif
 #ifdef PEER_BOEHM
   case KIND_BOEHM: root = node_new(b, KIND_BOEHM, NULL, NULL, height, tag); break;
@@ -621,10 +839,15 @@ static void fold(Result *r, uint64_t word)
   r->checksum = (r->checksum ^ word) * 0x100000001B3u;
 }
 
-/* tree_done -- walk a tree just built, fold its node count, free it if
- * the variant frees. */
-static void tree_done(Bench *b, Result *r, Node *tree, int height, int tag)
+/* tree_once -- build a tree of the given height (top down or bottom
+ * up), walk it, fold its node count, and drop it (free it if the
+ * variant frees).  The tree's address lives only in this call's frame
+ * and those below it. */
+static __attribute__((noinline)) void tree_once(Bench *b, Result *r, int height,
+                                                int tag, bool top_down)
 {
+  Node *tree = top_down ? tree_new_top_down(b, height, tag)
+                        : tree_make(b, height, tag);
   uint64_t count = tree_walk(tree, height, tag, &r->bad);
   if (count != tree_size(height))
     ++r->bad;
@@ -632,6 +855,35 @@ static void tree_done(Bench *b, Result *r, Node *tree, int height, int tag)
   r->nodes += tree_size(height);
   if (b->kind == KIND_MALLOC)
     tree_free(tree);
+}
+
+/* stack_scrub -- clear the dead stack below the caller's frame.  A tree
+ * built, walked and dropped by tree_once leaves copies of its nodes'
+ * addresses in the dead frames of that call; the frames of the next
+ * tree's build reuse those addresses, and a slot they do not happen to
+ * write stays as it was.  Both collectors scan the stack
+ * conservatively, so such a slot would keep the dropped tree (48 MiB at
+ * depth 20) alive through the collections of the next one, and which
+ * slots survive depends on the compiler's frame layout.  Every variant
+ * scrubs alike after each tree of depth SCRUB_MIN_DEPTH or more (Boehm
+ * GC also clears the stack itself, GC_clear_stack). */
+#define SCRUB_BYTES 16384
+#define SCRUB_MIN_DEPTH 10    /* smaller trees cost little if kept */
+
+static __attribute__((noinline)) void stack_scrub(void)
+{
+  char dead[SCRUB_BYTES];
+  memset(dead, 0, sizeof dead);
+  __asm__ volatile("" : : "r"(dead) : "memory");
+}
+
+/* tree_done -- tree_once, then scrub the stack it used. */
+static ALWAYS_INLINE void tree_done(Bench *b, Result *r, int height, int tag,
+                                    bool top_down)
+{
+  tree_once(b, r, height, tag, top_down);
+  if (height >= SCRUB_MIN_DEPTH)
+    stack_scrub();
 }
 
 static __attribute__((noinline)) void workload_run(Bench *b, Result *r)
@@ -649,7 +901,7 @@ static __attribute__((noinline)) void workload_run(Bench *b, Result *r)
 
   /* Stretch the heap with a big temporary tree. */
   ++tag;
-  tree_done(b, r, tree_make(b, s->stretch_depth, tag), s->stretch_depth, tag);
+  tree_done(b, r, s->stretch_depth, tag, false);
   bench_poll(b);
 
   /* The long-lived data: a tree built top down, and the array. */
@@ -664,12 +916,12 @@ static __attribute__((noinline)) void workload_run(Bench *b, Result *r)
     uint64_t iters = num_iters(s, depth);
     for (uint64_t k = 0; k < iters; ++k) {
       ++tag;
-      tree_done(b, r, tree_new_top_down(b, depth, tag), depth, tag);
+      tree_done(b, r, depth, tag, true);
     }
     bench_poll(b);
     for (uint64_t k = 0; k < iters; ++k) {
       ++tag;
-      tree_done(b, r, tree_make(b, depth, tag), depth, tag);
+      tree_done(b, r, depth, tag, false);
     }
     bench_poll(b);
     r->trees += 2 * iters;
@@ -678,7 +930,7 @@ static __attribute__((noinline)) void workload_run(Bench *b, Result *r)
   /* The long-lived data must have survived intact (the original checks
    * one element; the walk and the whole array cost little). */
   fold(r, tree_walk(long_lived, s->long_lived_depth, long_tag, &r->bad));
-  if ((array->header >> 1) != s->array_length)
+  if (array->header != array_header(s->array_length))
     ++r->bad;
   for (size_t i = 0; i < s->array_length / 2; ++i)
     if (array->d[i] != 1.0 / (double)(i + 1))
@@ -720,17 +972,71 @@ static long peak_rss_kib(void)
   return kib;
 }
 
+static void chain_print(FILE *f, const ChainSpec *spec)
+{
+  for (size_t g = 0; g < spec->count; ++g)
+    fprintf(f, "%s%zu/%.2f", g == 0 ? "" : ",", spec->gens[g].capacity_kib,
+            spec->gens[g].mortality);
+}
+
 static _Noreturn void usage(void)
 {
-  fprintf(stderr, "usage: gcbench [-q] [-g KIB] VARIANT\n"
+  fprintf(stderr, "usage: gcbench [-q] [-g KIB] [-c CHAIN] [-s SPARE] VARIANT\n"
           "  this build (%s) runs:", BENCH_FLAVOUR);
   for (size_t i = 0; i < sizeof variants / sizeof variants[0]; ++i)
     if (strcmp(variants[i].flavour, BENCH_FLAVOUR) == 0)
       fprintf(stderr, " %s", variants[i].name);
   fprintf(stderr, "\n  -q: quick sizes (smoke test)\n"
-          "  -g KIB: Lagoon's generation capacity (default %zu, quick %zu)\n",
-          sizes_full.capacity_kib, sizes_quick.capacity_kib);
+          "  -c CHAIN: Lagoon's generation chain, KIB[/MORTALITY] per "
+          "generation,\n    comma-separated (at most %d); defaults: ams ",
+          CHAIN_GENS_MAX);
+  chain_print(stderr, &sizes_full.ams_chain);
+  fprintf(stderr, " (quick ");
+  chain_print(stderr, &sizes_quick.ams_chain);
+  fprintf(stderr, "), amc ");
+  chain_print(stderr, &sizes_full.amc_chain);
+  fprintf(stderr, " (quick ");
+  chain_print(stderr, &sizes_quick.amc_chain);
+  fprintf(stderr, ")\n  -g KIB: the capacity of the chain's first generation\n"
+          "  -s SPARE: Lagoon's arena spare fraction, 0 to 1 (default: the "
+          "arena's)\n");
   exit(2);
+}
+
+/* chain_parse -- "KIB[/MORTALITY],..." into spec; false if malformed.
+ * A mortality left out is 0.5. */
+static bool chain_parse(ChainSpec *spec, const char *text)
+{
+  ChainSpec out = {0, {{0, 0.0}}};
+  const char *p = text;
+
+  for (;;) {
+    char *end;
+    unsigned long long kib;
+    double mortality = 0.5;
+    if (out.count == CHAIN_GENS_MAX || *p < '0' || *p > '9')
+      return false;
+    kib = strtoull(p, &end, 10);
+    if (kib == 0)
+      return false;
+    p = end;
+    if (*p == '/') {
+      mortality = strtod(p + 1, &end);
+      if (end == p + 1 || !(mortality >= 0.0 && mortality <= 1.0))
+        return false;
+      p = end;
+    }
+    out.gens[out.count].capacity_kib = (size_t)kib;
+    out.gens[out.count].mortality = mortality;
+    ++out.count;
+    if (*p == '\0')
+      break;
+    if (*p != ',')
+      return false;
+    ++p;
+  }
+  *spec = out;
+  return true;
 }
 
 /* run -- everything that allocates, in a frame below main's, so that the
@@ -746,6 +1052,10 @@ static __attribute__((noinline)) int run(const VariantDesc *variant,
   memset(&result, 0, sizeof result);
   bench.kind = variant->kind;
   bench.sizes = sizes;
+#ifdef BENCH_LAGOON
+  bench.chain_spec = variant->kind == KIND_AMC ? &sizes->amc_chain
+                                               : &sizes->ams_chain;
+#endif
 
   printf("info variant=%s stretch_depth=%d long_lived_depth=%d "
          "array_length=%zu depths=%d..%d node_bytes=%zu\n",
@@ -755,11 +1065,15 @@ static __attribute__((noinline)) int run(const VariantDesc *variant,
   bench_setup(&bench, cold);
   workload_run(&bench, &result);
   rss_kib = peak_rss_kib();
+  result.bad += bench_check_heap(&bench);
 #ifdef BENCH_LAGOON
-  printf("info ams: generation capacity %zu KiB, %" PRIu64 " gc messages, "
-         "condemned %" PRIu64 " MiB, survived %" PRIu64 " MiB in all\n",
-         sizes->capacity_kib, bench.gc_messages, bench.condemned >> 20,
-         bench.live >> 20);
+  printf("info %s: chain KiB/mortality ", variant->name);
+  chain_print(stdout, bench.chain_spec);
+  if (sizes->spare >= 0.0)
+    printf(", arena spare fraction %.2f", sizes->spare);
+  printf(", %" PRIu64 " gc messages, condemned %" PRIu64 " MiB, "
+         "survived %" PRIu64 " MiB in all\n",
+         bench.gc_messages, bench.condemned >> 20, bench.live >> 20);
 #endif
   bench_teardown(&bench);
 
@@ -775,7 +1089,8 @@ static __attribute__((noinline)) int run(const VariantDesc *variant,
   printf("checksum %016" PRIx64 "\n", result.checksum);
   if (result.bad != 0) {
     fprintf(stderr, "gcbench: %s: %" PRIu64 " nodes, trees or array "
-            "entries did not read back what was built\n",
+            "entries did not read back what was built, or blocks of the "
+            "heap or format methods were wrong\n",
             variant->name, result.bad);
     return 1;
   }
@@ -787,10 +1102,12 @@ int main(int argc, char *argv[])
   void *cold = __builtin_frame_address(0);
   const VariantDesc *variant = NULL;
   Sizes sizes = sizes_full;
+  const char *chain = NULL;
   size_t capacity_kib = 0;
+  double spare = -1.0;
   int opt;
 
-  while ((opt = getopt(argc, argv, "qg:")) != -1) {
+  while ((opt = getopt(argc, argv, "qg:c:s:")) != -1) {
     switch (opt) {
     case 'q': sizes = sizes_quick; break;
     case 'g': {
@@ -801,13 +1118,28 @@ int main(int argc, char *argv[])
       capacity_kib = (size_t)v;
       break;
     }
+    case 'c': chain = optarg; break;
+    case 's': {
+      char *end;
+      spare = strtod(optarg, &end);
+      if (*optarg == '\0' || *end != '\0' || !(spare >= 0.0 && spare <= 1.0))
+        usage();
+      break;
+    }
     default: usage();
     }
   }
   if (argc - optind != 1)
     usage();
-  if (capacity_kib != 0)
-    sizes.capacity_kib = capacity_kib;
+  /* -c and -g apply to both Lagoon variants' chains, after -q */
+  if (chain != NULL && (!chain_parse(&sizes.ams_chain, chain)
+                        || !chain_parse(&sizes.amc_chain, chain)))
+    usage();
+  if (capacity_kib != 0) {
+    sizes.ams_chain.gens[0].capacity_kib = capacity_kib;
+    sizes.amc_chain.gens[0].capacity_kib = capacity_kib;
+  }
+  sizes.spare = spare;
   for (size_t i = 0; i < sizeof variants / sizeof variants[0]; ++i)
     if (strcmp(variants[i].name, argv[optind]) == 0
         && strcmp(variants[i].flavour, BENCH_FLAVOUR) == 0)

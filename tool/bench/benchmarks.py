@@ -109,10 +109,8 @@ BENCHMARKS = [
         source="test/bench/gcbench.c",
         builds={"lagoon": LAGOON_BUILD, "boehm": BOEHM_BUILD,
                 "malloc": MALLOC_BUILD},
-        # "amc": "lagoon" goes back in with the AMC pool (next issue);
-        # until then the program rejects it, which the driver would count
-        # as a failure.
-        variants={"ams": "lagoon", "boehm": "boehm", "malloc": "malloc"},
+        variants={"amc": "lagoon", "ams": "lagoon", "boehm": "boehm",
+                  "malloc": "malloc"},
         reference="boehm",
         metrics=[WALL, Metric("cpu_s", "CPU s"), PEAK_RSS,
                  Metric("collections", "collections"),
