@@ -121,6 +121,7 @@ void arena_init(Arena *arena, const ArenaClass *klass, const ArenaParams *params
   arena->spare_committed = 0;
   arena->commit_limit = params->commit_limit;
   arena->spare = params->spare;
+  arena->spare_defer = 0;
   arena->pause_time = params->pause_time;
   arena->grow_desired = 0;
   arena->grow_minimum = 0;
@@ -589,6 +590,22 @@ void arena_set_spare(Arena *arena, double spare)
   arena_release_empty(arena, false);
 }
 
+void arena_spare_defer(Arena *arena)
+{
+  ASSERT(arena_is_locked(arena));
+  ++arena->spare_defer;
+}
+
+void arena_spare_undefer(Arena *arena)
+{
+  ASSERT(arena_is_locked(arena));
+  ASSERT(arena->spare_defer > 0);
+  if (--arena->spare_defer > 0)
+    return;
+  arena_spare_policy(arena);
+  arena_release_empty(arena, false);
+}
+
 Res arena_set_growth(Arena *arena, Size desired, Size minimum)
 {
   ASSERT(arena_is_locked(arena));
@@ -846,7 +863,10 @@ void arena_pages_free(Arena *arena, Chunk *chunk, Addr base, Size size)
 {
   /* design.arena.spare: the pages stay committed, as spare... */
   arena_pages_to_spare(arena, chunk, base, size);
-  /* ...until the spare policy sheds some. */
+  /* ...until the spare policy sheds some (design.arena.spare.defer:
+   * at the end of a collection, once). */
+  if (arena->spare_defer > 0)
+    return;
   arena_spare_policy(arena);
   if (chunk != arena->primary && chunk_is_empty(chunk) && chunk->spare_pages == 0 &&
       arena->klass->chunk_release != NULL)

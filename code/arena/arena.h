@@ -105,6 +105,7 @@ struct mps_arena_s {
   Size spare_committed;        /* spare pages */
   Size commit_limit;           /* design.arena.inv.commit-limit */
   double spare;                /* design.arena.spare: fraction, [0, 1] */
+  Count spare_defer;           /* design.arena.spare.defer: nesting */
   double pause_time;           /* seconds, >= 0 */
 
   /* VM growth: design.arena.grow.  0 means the default. */
@@ -194,6 +195,12 @@ Res arena_set_commit_limit(Arena *arena, Size limit) WARN_UNUSED;
 double arena_spare(const Arena *arena);
 /* spare in [0, 1]; decommits spare memory above the new fraction. */
 void arena_set_spare(Arena *arena, double spare);
+/* design.arena.spare.defer: between defer and undefer (nested), freed
+ * pages stay spare whatever the fraction; undefer applies the spare
+ * policy once and releases empty chunks.  For a collection, which frees
+ * many segments at once.  Arena lock held. */
+void arena_spare_defer(Arena *arena);
+void arena_spare_undefer(Arena *arena);
 double arena_pause_time(const Arena *arena);
 void arena_set_pause_time(Arena *arena, double pause_time);
 /* Release non-first chunks that hold nothing, spare pages included. */

@@ -413,6 +413,7 @@ Res trace_collect(Globals *g, TraceWhy why)
   g->shield_suspended = true;
   verify_heap(arena, "flip");   /* design.verify.when */
 
+  arena_spare_defer(arena);      /* design.arena.spare.defer */
   chains_condemn(arena, why != TRACE_WHY_CHAIN);
   if (why != TRACE_WHY_CHAIN)
     (void)pattern_take_collect_all_request(arena);  /* design.ld.pattern.collect-all */
@@ -430,6 +431,7 @@ Res trace_collect(Globals *g, TraceWhy why)
   trace_scan_roots(trace, RANK_WEAK);
   trace_scan_grey(trace, RANK_WEAK);
   trace_reclaim(trace);
+  arena_spare_undefer(arena);
   verify_heap(arena, "reclaim");
 
   g->shield_suspended = false;
