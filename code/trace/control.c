@@ -42,16 +42,15 @@ void control_release(Globals *g)
   g->clamp = GLOBALS_UNCLAMPED;
 }
 
-/* Whether anything was allocated in a collected generation since the
- * last collection: the work a full collection could do. */
+/* Whether anything was allocated in generation 0 of a chain since it
+ * was last collected: the work a step could do. */
 static bool control_has_new_allocation(const Arena *arena)
 {
   const Ring *node;
   for (node = arena->chain_ring.next; node != &arena->chain_ring; node = node->next) {
     const Chain *chain = RING_ELT(Chain, arena_ring, node);
-    for (Index gen = 0; gen < chain->gen_count; ++gen)
-      if (chain_gen_new_size(chain, gen) > 0)
-        return true;
+    if (chain_gen_new_size(chain, 0) > 0)
+      return true;
   }
   return false;
 }

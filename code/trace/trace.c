@@ -323,13 +323,14 @@ static void trace_reclaim(Trace *trace)
 /* design.gen.condemn: a full collection condemns every generation; one
  * started by the policy condemns, in each chain whose generation 0 is
  * over capacity, generation 0 and each following generation that is
- * over capacity too. */
-static void chains_condemn(Arena *arena, bool full)
+ * over capacity too; a young one (a step) does the same in every chain,
+ * whether generation 0 is over capacity or not. */
+static void chains_condemn(Arena *arena, bool full, bool young)
 {
   Ring *node, *next;
   RING_FOR(node, &arena->chain_ring, next) {
     Chain *chain = RING_ELT(Chain, arena_ring, node);
-    bool more = full || chain_gen_over_capacity(chain, 0);
+    bool more = full || young || chain_gen_over_capacity(chain, 0);
     for (Index gen = 0; gen < chain->gen_count; ++gen) {
       chain_condemn_gen(chain, gen, more);
       more = more && (full || (gen + 1 < chain->gen_count
@@ -360,6 +361,7 @@ Res trace_collect(Globals *g, TraceWhy why)
   Message *start_msg, *end_msg;
   mps_clock_t start;
   RefSet moved;
+  bool full;
   Res res;
 
   ASSERT_VALID(globals, g);
@@ -414,8 +416,12 @@ Res trace_collect(Globals *g, TraceWhy why)
   verify_heap(arena, "flip");   /* design.verify.when */
 
   arena_spare_defer(arena);      /* design.arena.spare.defer */
-  chains_condemn(arena, why != TRACE_WHY_CHAIN);
-  if (why != TRACE_WHY_CHAIN)
+  /* design.trace.control.step: a step collects generation 0 (and the
+   * following generations over capacity); the client's requests and a
+   * ramp_collect_all everything. */
+  full = why == TRACE_WHY_CLIENT || why == TRACE_WHY_RAMP;
+  chains_condemn(arena, full, why == TRACE_WHY_STEP);
+  if (full)
     (void)pattern_take_collect_all_request(arena);  /* design.ld.pattern.collect-all */
   moved = trace_condemn(trace);
   trace->state = TRACE_UNFLIPPED;

@@ -413,6 +413,48 @@ START_TEST(gen_key_places_objects_later)
 }
 END_TEST
 
+/* design.trace.control.step: a step when nothing is due is a young
+ * collection: the old structure is neither condemned nor moved, the
+ * young garbage goes. */
+START_TEST(step_collects_the_young)
+{
+  mps_gen_param_s gens[2] = {{1024, 0.9}, {64 * 1024, 0.2}};
+  const size_t nvec = 16;
+  uintptr_t *addr = malloc(NITEMS * sizeof *addr);
+  size_t long_bytes = nvec * VEC_LEN * item_bytes();
+  mps_pool_t pool;
+  mps_ap_t ap;
+  Seen s;
+
+  ck_assert_ptr_nonnull(addr);
+  ck_assert_int_eq(mps_chain_create(&chain, w.arena, 2, gens), MPS_RES_OK);
+  pool = make_amc(0);
+  ap = make_ap(pool);
+  mps_arena_park(w.arena);
+  make_vectors(ap, 0, nvec, ap, 0);
+  ck_assert_int_eq(mps_arena_collect(w.arena), MPS_RES_OK);   /* promoted */
+  check_items(0, nvec, addr);
+  (void)gc_drain_messages(w.arena, mps_message_type_gc(), NULL, NULL);
+  /* less garbage than generation 0's capacity: no collection is due */
+  for (size_t done = 0; done < 512 * KiB;)
+    done += new_junk(ap);
+  ck_assert(mps_arena_step(w.arena, 10.0, 100.0));
+  seen_init(&s);
+  ck_assert_uint_eq(gc_drain_messages(w.arena, mps_message_type_gc(), on_gc, &s), 1);
+  ck_assert_uint_eq(s.young, 1);
+  ck_assert_uint_ge(s.min_not_condemned, long_bytes);
+  ck_assert_uint_lt(s.max_live, long_bytes / 4);
+  ck_assert_uint_eq(items_moved(0, nvec, addr), 0);
+  check_items(0, nvec, NULL);
+  /* nothing new since: no work */
+  ck_assert(!mps_arena_step(w.arena, 10.0, 100.0));
+  mps_ap_destroy(ap);
+  mps_pool_destroy(pool);
+  mps_chain_destroy(chain);
+  free(addr);
+}
+END_TEST
+
 int main(void)
 {
   Suite *s = suite_create("gc/gen");
@@ -420,5 +462,6 @@ int main(void)
 
   tcase_add_test(tc, young_collections_spare_the_old);
   tcase_add_test(tc, gen_key_places_objects_later);
+  tcase_add_test(tc, step_collects_the_young);
   return fixture_run_suite(s);
 }
