@@ -279,12 +279,12 @@ static void trace_flip(Trace *trace)
     }
     RING_FOR(node, &pool->seg_ring, next) {
       Seg *seg = RING_ELT(Seg, pool_ring, node);
-      /* design.trace.flip.summary: without a write barrier the mutator
-       * may have stored any reference since a segment was last scanned,
-       * so every segment with references is scanned; summaries become
-       * remembered sets when barriers keep them true (incremental
-       * issue). */
-      if ((seg->white & ts) == 0 && seg->rank_set != RANKSET_EMPTY)
+      /* design.trace.flip.summary: a segment whose references cannot
+       * point into the white set need not be scanned.  Summaries are
+       * widened whenever the mutator may write (trace_widen_summaries),
+       * so today that is every segment with references. */
+      if ((seg->white & ts) == 0 && seg->rank_set != RANKSET_EMPTY
+          && (seg->summary & trace->white) != REFSET_EMPTY)
         pool->klass->grey(pool, trace, seg);
     }
   }
@@ -297,6 +297,26 @@ static void trace_flip(Trace *trace)
   trace_scan_grey(trace, RANK_AMBIG);
   trace_scan_roots(trace, RANK_EXACT);
   trace_scan_messages(trace);
+}
+
+/* design.trace.flip.summary: the mutator is about to run, and without a
+ * write barrier it may store any reference anywhere, so every summary
+ * becomes the universal set.  The incremental issue replaces this with
+ * write protection of the segments whose summaries are kept. */
+static void trace_widen_summaries(Arena *arena)
+{
+  Ring *pnode, *pnext, *snode, *snext;
+
+  RING_FOR(pnode, arena_pool_ring(arena), pnext) {
+    Pool *pool = RING_ELT(Pool, arena_ring, pnode);
+    if (!pool_is_traced(pool))
+      continue;
+    RING_FOR(snode, &pool->seg_ring, snext) {
+      Seg *seg = RING_ELT(Seg, pool_ring, snode);
+      if (seg->rank_set != RANKSET_EMPTY)
+        seg->summary = REFSET_UNIV;
+    }
+  }
 }
 
 static void trace_reclaim(Trace *trace)
@@ -438,6 +458,7 @@ Res trace_collect(Globals *g, TraceWhy why)
   trace_scan_grey(trace, RANK_WEAK);
   trace_reclaim(trace);
   arena_spare_undefer(arena);
+  trace_widen_summaries(arena);
   verify_heap(arena, "reclaim");
 
   g->shield_suspended = false;
