@@ -13,7 +13,7 @@
  * Usage: allocbench [-q] [-n STEPS] [-s SLOTS] [-r SEED] VARIANT WORKLOAD
  * Output (read by tool/bench/run): "info ..." lines, then
  *   metric ns_per_pair X      wall time / number of alloc+free pairs
- *   metric peak_rss_kib X     peak resident set size (see peak_rss_kib)
+ *   metric peak_rss_kib X     peak resident set size (VmHWM)
  *   checksum HEX              depends only on the workload and seed
  * Exit status 0 on success, 1 if a block was found corrupted, 2 on a usage
  * or set-up error. */
@@ -28,9 +28,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "bench/benchlib.h"
 
 #if defined(BENCH_LAGOON)
 #include "mps.h"
@@ -57,11 +58,7 @@
 
 #define ALWAYS_INLINE inline __attribute__((always_inline))
 
-static _Noreturn void bench_die(const char *what)
-{
-  fprintf(stderr, "allocbench: %s\n", what);
-  exit(2);
-}
+const char bench_program[] = "allocbench";
 
 
 /* Random numbers: xorshift64*, identical in every build so that every
@@ -159,21 +156,15 @@ typedef enum Kind {
   KIND_MVT       /* mps_reserve / mps_commit on MVT, mps_free */
 } Kind;
 
-typedef struct VariantDesc {
-  const char *name;
-  Kind kind;
-  const char *flavour;     /* the build that has it */
-} VariantDesc;
-
-static const VariantDesc variants[] = {
-  {"mvff", KIND_MVFF, "lagoon"},
-  {"mvff-ap", KIND_MVFF_AP, "lagoon"},
-  {"mfs", KIND_MFS, "lagoon"},
-  {"sac", KIND_SAC, "lagoon"},
-  {"mvt", KIND_MVT, "lagoon"},
-  {"malloc", KIND_MALLOC, "malloc"},
-  {"mimalloc", KIND_MALLOC, "mimalloc"},
-  {"jemalloc", KIND_MALLOC, "jemalloc"},
+static const BenchVariant variants[] = {
+  {"mvff", "lagoon", KIND_MVFF},
+  {"mvff-ap", "lagoon", KIND_MVFF_AP},
+  {"mfs", "lagoon", KIND_MFS},
+  {"sac", "lagoon", KIND_SAC},
+  {"mvt", "lagoon", KIND_MVT},
+  {"malloc", "malloc", KIND_MALLOC},
+  {"mimalloc", "mimalloc", KIND_MALLOC},
+  {"jemalloc", "jemalloc", KIND_MALLOC},
 };
 
 typedef struct Bench {
@@ -195,14 +186,6 @@ typedef struct Slot {
 
 
 #ifdef BENCH_LAGOON
-
-static void bench_check_res(mps_res_t res, const char *what)
-{
-  if (res != MPS_RES_OK) {
-    fprintf(stderr, "allocbench: %s failed: result %d\n", what, (int)res);
-    exit(2);
-  }
-}
 
 /* SAC classes per workload: the cache is meant to be tuned to the
  * client's size distribution, so each workload gets its own. */
@@ -415,15 +398,8 @@ static ALWAYS_INLINE void block_check(const Slot *s, Result *r)
   uint64_t want_first = s->size > WORD ? s->tag : ~s->tag;
   if (first != want_first || last != ~s->tag)
     ++r->corrupt;
-  r->checksum = (r->checksum ^ first) * 0x100000001B3u;
-  r->checksum = (r->checksum ^ last ^ s->size) * 0x100000001B3u;
-}
-
-static double now_seconds(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+  bench_fold(&r->checksum, first);
+  bench_fold(&r->checksum, last ^ s->size);
 }
 
 static ALWAYS_INLINE void workload_run(Bench *b, Kind kind, Slot *slots,
@@ -435,11 +411,11 @@ static ALWAYS_INLINE void workload_run(Bench *b, Kind kind, Slot *slots,
   double start;
 
   rng_init(&rng, seed);
-  r->checksum = 0xCBF29CE484222325u;
+  r->checksum = BENCH_FOLD_BASIS;
   r->pairs = 0;
   r->corrupt = 0;
 
-  start = now_seconds();
+  start = bench_clock_seconds(CLOCK_MONOTONIC);
   for (uint64_t i = 0; i < steps; ++i) {
     Slot *s = &slots[rng_below(&rng, nslots)];
     if (s->p != NULL) {
@@ -459,7 +435,7 @@ static ALWAYS_INLINE void workload_run(Bench *b, Kind kind, Slot *slots,
       s->p = NULL;
     }
   }
-  r->seconds = now_seconds() - start;
+  r->seconds = bench_clock_seconds(CLOCK_MONOTONIC) - start;
   r->pairs = steps;
 }
 
@@ -508,11 +484,9 @@ static void provider_check(void)
     if (sym == NULL || dladdr(sym, &info) == 0 || info.dli_fname == NULL)
       bench_die("cannot tell which library provides malloc");
     printf("info %s_from=%s\n", names[i], info.dli_fname);
-    if (strstr(info.dli_fname, BENCH_PROVIDER) == NULL) {
-      fprintf(stderr, "allocbench: %s comes from %s, not %s\n", names[i],
-              info.dli_fname, BENCH_PROVIDER);
-      exit(2);
-    }
+    if (strstr(info.dli_fname, BENCH_PROVIDER) == NULL)
+      bench_die("%s comes from %s, not %s", names[i], info.dli_fname,
+                BENCH_PROVIDER);
   }
 #endif
 #if defined(PEER_MIMALLOC)
@@ -527,38 +501,12 @@ static void provider_check(void)
 #endif
 }
 
-/* peak_rss_kib -- the process's peak resident set in KiB.  Linux keeps
- * getrusage's ru_maxrss across execve, so a child of a big parent (the
- * Python driver) would report the parent's size: read this image's own
- * high-water mark, VmHWM, and use ru_maxrss only where there is no /proc. */
-static long peak_rss_kib(void)
-{
-  FILE *f = fopen("/proc/self/status", "r");
-  char line[256];
-  long kib = -1;
-  if (f != NULL) {
-    while (fgets(line, sizeof line, f) != NULL)
-      if (sscanf(line, "VmHWM: %ld kB", &kib) == 1)
-        break;
-    fclose(f);
-  }
-  if (kib < 0) {
-    struct rusage ru;
-    if (getrusage(RUSAGE_SELF, &ru) != 0)
-      bench_die("getrusage failed");
-    kib = ru.ru_maxrss;
-  }
-  return kib;
-}
-
 static _Noreturn void usage(void)
 {
-  fprintf(stderr,
-          "usage: allocbench [-q] [-n STEPS] [-s SLOTS] [-r SEED] VARIANT WORKLOAD\n"
-          "  this build (%s) runs:", BENCH_FLAVOUR);
-  for (size_t i = 0; i < sizeof variants / sizeof variants[0]; ++i)
-    if (strcmp(variants[i].flavour, BENCH_FLAVOUR) == 0)
-      fprintf(stderr, " %s", variants[i].name);
+  fputs("usage: allocbench [-q] [-n STEPS] [-s SLOTS] [-r SEED] VARIANT "
+        "WORKLOAD\n", stderr);
+  bench_variants_print(stderr, variants, sizeof variants / sizeof variants[0],
+                       BENCH_FLAVOUR);
   fprintf(stderr, "\n  workloads:");
   for (size_t i = 0; i < sizeof workloads / sizeof workloads[0]; ++i)
     fprintf(stderr, " %s", workloads[i].name);
@@ -580,7 +528,7 @@ int main(int argc, char *argv[])
   bool quick = false;
   uint64_t steps = 0, seed = 1;
   size_t nslots = 0;
-  const VariantDesc *variant = NULL;
+  const BenchVariant *variant;
   Bench bench;
   Result result = {0, 0, 0, 0.0};
   long rss_kib;
@@ -598,10 +546,8 @@ int main(int argc, char *argv[])
   }
   if (argc - optind != 2)
     usage();
-  for (size_t i = 0; i < sizeof variants / sizeof variants[0]; ++i)
-    if (strcmp(variants[i].name, argv[optind]) == 0
-        && strcmp(variants[i].flavour, BENCH_FLAVOUR) == 0)
-      variant = &variants[i];
+  variant = bench_variant_find(variants, sizeof variants / sizeof variants[0],
+                               argv[optind], BENCH_FLAVOUR);
   if (variant == NULL)
     usage();
   memset(&bench, 0, sizeof bench);
@@ -627,7 +573,7 @@ int main(int argc, char *argv[])
 
   bench_setup(&bench);
   bench_run(&bench, slots, nslots, steps, seed, &result);
-  rss_kib = peak_rss_kib();
+  rss_kib = bench_peak_rss_kib();
   bench_teardown(&bench);
   free(slots);
 

@@ -32,9 +32,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "bench/benchlib.h"
 
 #if defined(BENCH_LAGOON)
 #include "mps.h"
@@ -53,11 +54,7 @@
 
 #define ALWAYS_INLINE inline __attribute__((always_inline))
 
-static _Noreturn void bench_die(const char *what)
-{
-  fprintf(stderr, "gcbench: %s\n", what);
-  exit(2);
-}
+const char bench_program[] = "gcbench";
 
 
 /* Sizes.  The original (Boehm's GCBench.c) has a stretch depth of 18, a
@@ -179,22 +176,17 @@ typedef enum Kind {
   KIND_AMC       /* mps_reserve / mps_commit on an AMC pool */
 } Kind;
 
-static inline bool kind_is_lagoon(Kind kind)
+/* unused in the Boehm and malloc builds */
+static inline __attribute__((unused)) bool kind_is_lagoon(Kind kind)
 {
   return kind == KIND_AMS || kind == KIND_AMC;
 }
 
-typedef struct VariantDesc {
-  const char *name;
-  Kind kind;
-  const char *flavour;     /* the build that has it */
-} VariantDesc;
-
-static const VariantDesc variants[] = {
-  {"amc", KIND_AMC, "lagoon"},
-  {"ams", KIND_AMS, "lagoon"},
-  {"boehm", KIND_BOEHM, "boehm"},
-  {"malloc", KIND_MALLOC, "malloc"},
+static const BenchVariant variants[] = {
+  {"amc", "lagoon", KIND_AMC},
+  {"ams", "lagoon", KIND_AMS},
+  {"boehm", "boehm", KIND_BOEHM},
+  {"malloc", "malloc", KIND_MALLOC},
 };
 
 /* Collection statistics, gathered differently per variant. */
@@ -234,14 +226,6 @@ typedef struct Bench {
 
 
 #ifdef BENCH_LAGOON
-
-static void bench_check_res(mps_res_t res, const char *what)
-{
-  if (res != MPS_RES_OK) {
-    fprintf(stderr, "gcbench: %s failed: result %d\n", what, (int)res);
-    exit(2);
-  }
-}
 
 /* The format (see "Objects" above).  The scanner fixes the children of
  * nodes and steps over everything else. */
@@ -826,19 +810,6 @@ typedef struct Result {
   uint64_t collections;
 } Result;
 
-static double clock_seconds(clockid_t id)
-{
-  struct timespec ts;
-  clock_gettime(id, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* Fold a word into the checksum (FNV-1a on words). */
-static void fold(Result *r, uint64_t word)
-{
-  r->checksum = (r->checksum ^ word) * 0x100000001B3u;
-}
-
 /* tree_once -- build a tree of the given height (top down or bottom
  * up), walk it, fold its node count, and drop it (free it if the
  * variant frees).  The tree's address lives only in this call's frame
@@ -851,7 +822,7 @@ static __attribute__((noinline)) void tree_once(Bench *b, Result *r, int height,
   uint64_t count = tree_walk(tree, height, tag, &r->bad);
   if (count != tree_size(height))
     ++r->bad;
-  fold(r, ((uint64_t)height << 56) ^ count);
+  bench_fold(&r->checksum, ((uint64_t)height << 56) ^ count);
   r->nodes += tree_size(height);
   if (b->kind == KIND_MALLOC)
     tree_free(tree);
@@ -895,9 +866,9 @@ static __attribute__((noinline)) void workload_run(Bench *b, Result *r)
   Array *array;
   uint64_t collections0 = bench_collections(b);
 
-  r->checksum = 0xCBF29CE484222325u;
-  wall0 = clock_seconds(CLOCK_MONOTONIC);
-  cpu0 = clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
+  r->checksum = BENCH_FOLD_BASIS;
+  wall0 = bench_clock_seconds(CLOCK_MONOTONIC);
+  cpu0 = bench_clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
 
   /* Stretch the heap with a big temporary tree. */
   ++tag;
@@ -929,16 +900,17 @@ static __attribute__((noinline)) void workload_run(Bench *b, Result *r)
 
   /* The long-lived data must have survived intact (the original checks
    * one element; the walk and the whole array cost little). */
-  fold(r, tree_walk(long_lived, s->long_lived_depth, long_tag, &r->bad));
+  bench_fold(&r->checksum,
+             tree_walk(long_lived, s->long_lived_depth, long_tag, &r->bad));
   if (array->header != array_header(s->array_length))
     ++r->bad;
   for (size_t i = 0; i < s->array_length / 2; ++i)
     if (array->d[i] != 1.0 / (double)(i + 1))
       ++r->bad;
-  fold(r, s->array_length);
+  bench_fold(&r->checksum, s->array_length);
 
-  r->wall_s = clock_seconds(CLOCK_MONOTONIC) - wall0;
-  r->cpu_s = clock_seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu0;
+  r->wall_s = bench_clock_seconds(CLOCK_MONOTONIC) - wall0;
+  r->cpu_s = bench_clock_seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu0;
   bench_poll(b);
   r->collections = bench_collections(b) - collections0;
 
@@ -949,29 +921,6 @@ static __attribute__((noinline)) void workload_run(Bench *b, Result *r)
 }
 
 
-/* peak_rss_kib -- the process's peak resident set in KiB: VmHWM, since
- * Linux keeps getrusage's ru_maxrss across execve (a child of the Python
- * driver would report the driver's size); ru_maxrss only without /proc. */
-static long peak_rss_kib(void)
-{
-  FILE *f = fopen("/proc/self/status", "r");
-  char line[256];
-  long kib = -1;
-  if (f != NULL) {
-    while (fgets(line, sizeof line, f) != NULL)
-      if (sscanf(line, "VmHWM: %ld kB", &kib) == 1)
-        break;
-    fclose(f);
-  }
-  if (kib < 0) {
-    struct rusage ru;
-    if (getrusage(RUSAGE_SELF, &ru) != 0)
-      bench_die("getrusage failed");
-    kib = ru.ru_maxrss;
-  }
-  return kib;
-}
-
 static void chain_print(FILE *f, const ChainSpec *spec)
 {
   for (size_t g = 0; g < spec->count; ++g)
@@ -981,11 +930,10 @@ static void chain_print(FILE *f, const ChainSpec *spec)
 
 static _Noreturn void usage(void)
 {
-  fprintf(stderr, "usage: gcbench [-q] [-g KIB] [-c CHAIN] [-s SPARE] VARIANT\n"
-          "  this build (%s) runs:", BENCH_FLAVOUR);
-  for (size_t i = 0; i < sizeof variants / sizeof variants[0]; ++i)
-    if (strcmp(variants[i].flavour, BENCH_FLAVOUR) == 0)
-      fprintf(stderr, " %s", variants[i].name);
+  fputs("usage: gcbench [-q] [-g KIB] [-c CHAIN] [-s SPARE] VARIANT\n",
+        stderr);
+  bench_variants_print(stderr, variants, sizeof variants / sizeof variants[0],
+                       BENCH_FLAVOUR);
   fprintf(stderr, "\n  -q: quick sizes (smoke test)\n"
           "  -c CHAIN: Lagoon's generation chain, KIB[/MORTALITY] per "
           "generation,\n    comma-separated (at most %d); defaults: ams ",
@@ -1041,7 +989,7 @@ static bool chain_parse(ChainSpec *spec, const char *text)
 
 /* run -- everything that allocates, in a frame below main's, so that the
  * thread root's cold end (in main) is above every reference. */
-static __attribute__((noinline)) int run(const VariantDesc *variant,
+static __attribute__((noinline)) int run(const BenchVariant *variant,
                                          const Sizes *sizes, void *cold)
 {
   Bench bench;
@@ -1064,7 +1012,7 @@ static __attribute__((noinline)) int run(const VariantDesc *variant,
          sizeof(Node));
   bench_setup(&bench, cold);
   workload_run(&bench, &result);
-  rss_kib = peak_rss_kib();
+  rss_kib = bench_peak_rss_kib();
   result.bad += bench_check_heap(&bench);
 #ifdef BENCH_LAGOON
   printf("info %s: chain KiB/mortality ", variant->name);
@@ -1100,7 +1048,7 @@ static __attribute__((noinline)) int run(const VariantDesc *variant,
 int main(int argc, char *argv[])
 {
   void *cold = __builtin_frame_address(0);
-  const VariantDesc *variant = NULL;
+  const BenchVariant *variant;
   Sizes sizes = sizes_full;
   const char *chain = NULL;
   size_t capacity_kib = 0;
@@ -1140,10 +1088,8 @@ int main(int argc, char *argv[])
     sizes.amc_chain.gens[0].capacity_kib = capacity_kib;
   }
   sizes.spare = spare;
-  for (size_t i = 0; i < sizeof variants / sizeof variants[0]; ++i)
-    if (strcmp(variants[i].name, argv[optind]) == 0
-        && strcmp(variants[i].flavour, BENCH_FLAVOUR) == 0)
-      variant = &variants[i];
+  variant = bench_variant_find(variants, sizeof variants / sizeof variants[0],
+                               argv[optind], BENCH_FLAVOUR);
   if (variant == NULL)
     usage();
   return run(variant, &sizes, cold);

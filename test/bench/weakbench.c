@@ -34,10 +34,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/benchlib.h"
 #include "lib/rng.h"
 
 #if defined(BENCH_LAGOON)
@@ -57,11 +57,7 @@
 
 #define ALWAYS_INLINE inline __attribute__((always_inline))
 
-static _Noreturn void bench_die(const char *what)
-{
-  fprintf(stderr, "weakbench: %s\n", what);
-  exit(2);
-}
+const char bench_program[] = "weakbench";
 
 
 /* Sizes.  Each round inserts `keys` fresh keys into a fresh table of
@@ -145,14 +141,9 @@ static ALWAYS_INLINE size_t hash_addr(const Key *key, unsigned shift)
 
 /* Variants: one per build. */
 
-typedef struct VariantDesc {
-  const char *name;
-  const char *flavour;     /* the build that has it */
-} VariantDesc;
-
-static const VariantDesc variants[] = {
-  {"awl", "lagoon"},       /* keys in AMS, the table in AWL */
-  {"boehm", "boehm"},      /* GC_MALLOC_ATOMIC, disappearing links */
+static const BenchVariant variants[] = {
+  {"awl", "lagoon", 0},    /* keys in AMS, the table in AWL */
+  {"boehm", "boehm", 0},   /* GC_MALLOC_ATOMIC, disappearing links */
 };
 
 /* The table in use.  Lagoon: an exact root (both fields are references
@@ -194,14 +185,6 @@ static ALWAYS_INLINE size_t header_bytes(uintptr_t header)
 
 /* Entries whose key the scan found splatted, and deleted. */
 static uint64_t awl_splats;
-
-static void bench_check_res(mps_res_t res, const char *what)
-{
-  if (res != MPS_RES_OK) {
-    fprintf(stderr, "weakbench: %s failed: result %d\n", what, (int)res);
-    exit(2);
-  }
-}
 
 /* The format, for both pools.  A keys array is scanned in the weak band
  * (its segments are weak: it comes from the weak allocation point), so
@@ -607,19 +590,6 @@ static const char *const phase_names[] = {
   "insert", "drop", "collect", "lookup", "sweep"
 };
 
-static double clock_seconds(clockid_t id)
-{
-  struct timespec ts;
-  clock_gettime(id, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* Fold a word into the checksum (FNV-1a on words). */
-static void fold(Result *r, uint64_t word)
-{
-  r->checksum = (r->checksum ^ word) * 0x100000001B3u;
-}
-
 /* round_check -- the collector removed the dropped keys (all of them,
  * or with Boehm all but a few: see below) and kept the rest with their
  * values.  `live` entries still have a key; `found` of them are kept
@@ -648,7 +618,7 @@ static void round_check(Result *r, unsigned round, uint64_t keys,
             round, dropped, splats, tombs, found, live, limit);
     ++r->bad;
   }
-  fold(r, ((uint64_t)round << 40) ^ dropped);
+  bench_fold(&r->checksum, ((uint64_t)round << 40) ^ dropped);
   r->inserted += keys;
   r->dropped += dropped;
   r->splatted += splats;
@@ -704,7 +674,7 @@ static __attribute__((noinline)) uint64_t round_lookup(Bench *b, Result *r)
       continue;
     }
     ++found;
-    fold(r, key->id ^ v);
+    bench_fold(&r->checksum, key->id ^ v);
   }
   return found;
 }
@@ -714,27 +684,27 @@ static __attribute__((noinline)) void workload_run(Bench *b, Result *r)
   const Sizes *s = b->sizes;
   Rng rng;
   uint64_t collections0 = bench_collections(b);
-  double wall0 = clock_seconds(CLOCK_MONOTONIC);
+  double wall0 = bench_clock_seconds(CLOCK_MONOTONIC);
 
   rng_init(&rng, s->seed);
-  r->checksum = 0xCBF29CE484222325u;
+  r->checksum = BENCH_FOLD_BASIS;
   for (unsigned round = 0; round < s->rounds; ++round) {
     double t[6];
     uint64_t dropped, found, live, tombs, splats0, splats;
 
-    t[0] = clock_seconds(CLOCK_MONOTONIC);
+    t[0] = bench_clock_seconds(CLOCK_MONOTONIC);
     round_insert(b, (uintptr_t)round * s->keys + 1);
-    t[1] = clock_seconds(CLOCK_MONOTONIC);
+    t[1] = bench_clock_seconds(CLOCK_MONOTONIC);
     dropped = round_drop(b, &rng);
-    t[2] = clock_seconds(CLOCK_MONOTONIC);
+    t[2] = bench_clock_seconds(CLOCK_MONOTONIC);
     splats0 = scan_splats();
     collect_full(b);
     splats = scan_splats() - splats0;
-    t[3] = clock_seconds(CLOCK_MONOTONIC);
+    t[3] = bench_clock_seconds(CLOCK_MONOTONIC);
     found = round_lookup(b, r);
-    t[4] = clock_seconds(CLOCK_MONOTONIC);
+    t[4] = bench_clock_seconds(CLOCK_MONOTONIC);
     splats += table_sweep(b, &live, &tombs);
-    t[5] = clock_seconds(CLOCK_MONOTONIC);
+    t[5] = bench_clock_seconds(CLOCK_MONOTONIC);
     for (int k = 0; k < 5; ++k)
       r->phase_s[k] += t[k + 1] - t[k];
 
@@ -745,41 +715,17 @@ static __attribute__((noinline)) void workload_run(Bench *b, Result *r)
     memset(b->keep, 0, s->keys * sizeof b->keep[0]);
     table.keys = table.values = NULL;
   }
-  r->wall_s = clock_seconds(CLOCK_MONOTONIC) - wall0;
+  r->wall_s = bench_clock_seconds(CLOCK_MONOTONIC) - wall0;
   r->collections = bench_collections(b) - collections0;
 }
 
 
-/* peak_rss_kib -- the process's peak resident set in KiB: VmHWM, since
- * Linux keeps getrusage's ru_maxrss across execve (a child of the Python
- * driver would report the driver's size); ru_maxrss only without /proc. */
-static long peak_rss_kib(void)
-{
-  FILE *f = fopen("/proc/self/status", "r");
-  char line[256];
-  long kib = -1;
-  if (f != NULL) {
-    while (fgets(line, sizeof line, f) != NULL)
-      if (sscanf(line, "VmHWM: %ld kB", &kib) == 1)
-        break;
-    fclose(f);
-  }
-  if (kib < 0) {
-    struct rusage ru;
-    if (getrusage(RUSAGE_SELF, &ru) != 0)
-      bench_die("getrusage failed");
-    kib = ru.ru_maxrss;
-  }
-  return kib;
-}
-
 static _Noreturn void usage(void)
 {
-  fprintf(stderr, "usage: weakbench [-q] [-n KEYS] [-r ROUNDS] [-g KIB] "
-          "[-s SEED] VARIANT\n  this build (%s) runs:", BENCH_FLAVOUR);
-  for (size_t i = 0; i < sizeof variants / sizeof variants[0]; ++i)
-    if (strcmp(variants[i].flavour, BENCH_FLAVOUR) == 0)
-      fprintf(stderr, " %s", variants[i].name);
+  fputs("usage: weakbench [-q] [-n KEYS] [-r ROUNDS] [-g KIB] [-s SEED] "
+        "VARIANT\n", stderr);
+  bench_variants_print(stderr, variants, sizeof variants / sizeof variants[0],
+                       BENCH_FLAVOUR);
   fprintf(stderr, "\n  -q: quick sizes (smoke test)\n"
           "  -n KEYS: keys per round (default %zu, quick %zu)\n"
           "  -r ROUNDS: rounds (default %u, quick %u)\n"
@@ -800,7 +746,7 @@ static uint64_t parse_number(const char *arg)
   return (uint64_t)v;
 }
 
-static int run(const VariantDesc *variant, const Sizes *sizes)
+static int run(const BenchVariant *variant, const Sizes *sizes)
 {
   Bench bench;
   Result result;
@@ -821,7 +767,7 @@ static int run(const VariantDesc *variant, const Sizes *sizes)
          bench.slots, DROP_ONE_IN, sizes->seed);
   bench_setup(&bench);
   workload_run(&bench, &result);
-  rss_kib = peak_rss_kib();
+  rss_kib = bench_peak_rss_kib();
 #ifdef BENCH_LAGOON
   printf("info awl: generation capacity %zu KiB\n", sizes->capacity_kib);
 #endif
@@ -850,7 +796,7 @@ static int run(const VariantDesc *variant, const Sizes *sizes)
 
 int main(int argc, char *argv[])
 {
-  const VariantDesc *variant = NULL;
+  const BenchVariant *variant;
   Sizes sizes = sizes_full;
   Sizes given = {0, 0, 0, 0};
   bool seed_given = false;
@@ -876,10 +822,8 @@ int main(int argc, char *argv[])
     sizes.capacity_kib = given.capacity_kib;
   if (seed_given)
     sizes.seed = given.seed;
-  for (size_t i = 0; i < sizeof variants / sizeof variants[0]; ++i)
-    if (strcmp(variants[i].name, argv[optind]) == 0
-        && strcmp(variants[i].flavour, BENCH_FLAVOUR) == 0)
-      variant = &variants[i];
+  variant = bench_variant_find(variants, sizeof variants / sizeof variants[0],
+                               argv[optind], BENCH_FLAVOUR);
   if (variant == NULL)
     usage();
   return run(variant, &sizes);

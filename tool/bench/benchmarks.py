@@ -17,7 +17,11 @@ Program protocol (every benchmark program follows it):
   and exits 0 (non-zero is a failure: a crash, a corrupt block, ...).
 
 To add a benchmark: write test/bench/NAME.c to that protocol and add a
-Benchmark(...) here (or fill in the planned one).
+Benchmark(...) here (or fill in the planned one).  The helpers every
+program shares (bench_die, bench_check_res, clocks, the checksum fold,
+peak RSS, the variant table) are in test/bench/benchlib.h: a program that
+uses them defines bench_program and lists BENCHLIB in extra_sources, which
+every build of the program compiles and links.
 """
 
 from dataclasses import dataclass, field
@@ -72,10 +76,14 @@ WALL = Metric("wall_s", "wall s")
 
 _MALLOC_PEERS = ["malloc", "mimalloc", "jemalloc"]
 
+# Shared by the programs (test/bench/benchlib.h).
+BENCHLIB = "test/bench/benchlib.c"
+
 BENCHMARKS = [
     Benchmark(
         name="allocbench",
         source="test/bench/allocbench.c",
+        extra_sources=[BENCHLIB],
         builds={
             "lagoon": LAGOON_BUILD,
             "malloc": MALLOC_BUILD,
@@ -107,6 +115,7 @@ BENCHMARKS = [
     Benchmark(
         name="gcbench",
         source="test/bench/gcbench.c",
+        extra_sources=[BENCHLIB],
         builds={"lagoon": LAGOON_BUILD, "boehm": BOEHM_BUILD,
                 "malloc": MALLOC_BUILD},
         variants={"amc": "lagoon", "ams": "lagoon", "boehm": "boehm",
@@ -121,7 +130,7 @@ BENCHMARKS = [
     Benchmark(
         name="weakbench",
         source="test/bench/weakbench.c",
-        extra_sources=["test/lib/rng.c"],
+        extra_sources=[BENCHLIB, "test/lib/rng.c"],
         builds={"lagoon": LAGOON_BUILD, "boehm": BOEHM_BUILD},
         variants={"awl": "lagoon", "boehm": "boehm"},
         reference="boehm",
