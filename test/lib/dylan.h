@@ -162,7 +162,12 @@ bool dylan_check(mps_addr_t obj, size_t header_size);
  *
  * dylan_make: fixed (NULL for all 0) gives the fixed slots; var (NULL for
  * zeros) the variable part: var_len words or bytes.  References in them
- * must stay valid (reachable) until the call returns. */
+ * must stay valid until the call returns: reachable, and, with a moving
+ * pool, unmoved.  The reserve may start a collection, which moves what
+ * exact roots alone refer to, so with an unparked arena and AMC the
+ * caller's thread must be registered with a stack root (fixed[] and
+ * var[] then pin their objects) or the values must be re-read after
+ * the call. */
 mps_res_t dylan_make(mps_addr_t *obj_o, mps_ap_t ap, size_t header_size,
                      mps_addr_t wrapper, const mps_word_t *fixed,
                      size_t var_len, const void *var);
