@@ -19,9 +19,11 @@
 #include "base/land.c"
 
 /* platform */
+#include "platform/fault.c"
 #include "platform/io.c"
 #include "platform/lock.c"
 #include "platform/plinth.c"
+#include "platform/prot.c"
 #include "platform/thread.c"
 #include "platform/vm.c"
 
@@ -59,6 +61,7 @@
 #include "trace/message.c"
 #include "trace/pattern.c"
 #include "trace/root.c"
+#include "trace/shield.c"
 #include "trace/trace.c"
 #include "trace/verify.c"
 #include "trace/walk.c"

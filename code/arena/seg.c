@@ -28,6 +28,9 @@ bool seg_check(const Seg *seg)
   CHECK(ring_check(&seg->pool_ring));
   CHECK(seg->rank_set < (1u << RANK_LIMIT));
   CHECK(seg->pm <= ACCESS_RW && seg->sm <= ACCESS_RW);
+  CHECK_BOOL(seg->queued);
+  /* design.shield.inv.expose: an exposed segment is unprotected */
+  CHECK(seg->depth == 0 || seg->pm == ACCESS_NONE);
 #if CONFIG_CHECK_DEEP
   {
     /* design.seg.inv.pages: the page table names the segment at both
@@ -63,6 +66,7 @@ Res seg_base_init(Seg *seg, Pool *pool, Addr base, Size size, const mps_arg_s ar
   seg->pm = ACCESS_NONE;
   seg->sm = ACCESS_NONE;
   seg->depth = 0;
+  seg->queued = false;
   seg->pool_data = NULL;
   seg->sig = SIG_SEG;
   return RES_OK;
@@ -73,6 +77,8 @@ void seg_base_finish(Seg *seg)
   ASSERT_VALID(seg, seg);
   ASSERT(seg->buffer == NULL);
   ASSERT(seg->depth == 0);
+  /* design.shield.inv.free: the shield let go of it (shield_seg_free) */
+  ASSERT(seg->pm == ACCESS_NONE && !seg->queued);
   ASSERT(seg->grey == 0 && ring_is_single(&seg->grey_ring));
   seg->sig = SIG_INVALID;
   ring_finish(&seg->pool_ring);

@@ -36,8 +36,11 @@ struct Seg {
   RankSet rank_set;        /* ranks of references it may hold */
   TraceSet white, grey, nailed;
   RefSet summary;          /* design.seg.inv.summary */
-  AccessSet pm, sm;        /* protection mode, shield mode: design.shield */
+  /* The shield's state (trace/shield.c), guarded by the arena lock:
+   * design.shield.seg. */
+  AccessSet pm, sm;        /* protection mode, shield mode: design.shield.seg */
   unsigned depth;          /* shield expose depth */
+  bool queued;             /* in the shield's queue: design.shield.queue */
   void *pool_data;         /* spare word for the pool class */
 };
 
