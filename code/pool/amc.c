@@ -192,8 +192,6 @@ static void amc_seg_release(AMC *amc, AMCSeg *aseg)
   ASSERT(seg->buffer == NULL && !aseg->to_space);
   ASSERT(seg->white == 0 && seg->grey == 0);
   ASSERT(amc->total_size >= size && gen->seg_count > 0);
-  if (gen->reuse == aseg)
-    gen->reuse = NULL;
   amc->total_size -= size;
   --gen->seg_count;
   pool_gen_account_free(&gen->pgen, size);
@@ -208,8 +206,6 @@ static void amc_seg_promote(AMC *amc, AMCSeg *aseg)
 
   if (to == from)
     return;
-  if (from->reuse == aseg)
-    from->reuse = NULL;
   pool_gen_account_free(&from->pgen, size);
   --from->seg_count;
   pool_gen_account_alloc(&to->pgen, size);
@@ -359,34 +355,9 @@ static __attribute__((noinline)) Res amc_fwd_seg(AMCSeg **aseg_o, AMC *amc, AMCG
 {
   Size grain = arena_grain_size(amc->pool.arena);
   Size want = size;
-  AMCSeg *aseg, *cur = gen->fwd, *old = gen->reuse;
+  AMCSeg *aseg, *cur = gen->fwd;
   bool big;
   Res res;
-
-  /* design.amc.fwd.reuse: the first copy of a trace into gen goes at
-   * the free end of the last trace's forwarding segment, if it fits.
-   * That segment has not been condemned since it was filled, so
-   * [base, data_limit) is whole objects and the rest is free. */
-  if (cur == NULL && old != NULL) {
-    Seg *oseg = &old->seg;
-    gen->reuse = NULL;
-    if (old->gen == gen && oseg->white == 0 && oseg->buffer == NULL && !old->large
-        && !old->to_space && old->board == NULL
-        && (Size)(seg_limit(oseg) - old->data_limit) >= size) {
-      /* design.amc.account: its free end is new room, as a fresh
-       * segment's whole size would be */
-      pool_gen_account_new(&gen->pgen, (Size)(seg_limit(oseg) - old->data_limit));
-      old->to_space = true;
-      /* still grey from the flip: its old objects need scanning too */
-      old->scanned = oseg->grey != 0 ? seg_base(oseg) : old->data_limit;
-      old->next_to_space = amc->to_space;
-      amc->to_space = old;
-      amc->fwd_open = true;
-      gen->fwd = old;
-      *aseg_o = old;
-      return RES_OK;
-    }
-  }
 
   big = cur != NULL && size >= AMC_FWD_SEG_SIZE / 4;
   if (!big) {
@@ -533,7 +504,6 @@ static Res amc_init_common(Pool *pool, const mps_arg_s args[], bool leaf)
     pool_gen_init(&amc->gens[g].pgen, chain, first + g, pool);
     amc->gens[g].amc = amc;
     amc->gens[g].fwd = NULL;
-    amc->gens[g].reuse = NULL;
     amc->gens[g].seg_count = 0;
   }
   pool->align = format->align;
@@ -734,8 +704,6 @@ static Res amc_whiten(Pool *pool, Trace *trace, Seg *seg)
   /* design.gen.condemn */
   if (!pool_gen_condemned(&aseg->gen->pgen))
     return RES_OK;
-  if (aseg->gen->reuse == aseg)
-    aseg->gen->reuse = NULL;   /* design.amc.fwd.reuse: clean ones only */
   /* design.amc.whiten: the committed objects; an attached buffer's
    * [init, limit) is black (nothing there is condemned). */
   limit = amc_seg_parsed_limit(aseg);
@@ -990,12 +958,8 @@ static void amc_close_fwd(AMC *amc)
 {
   AMCSeg *aseg, *next;
 
-  for (Index g = 0; g < amc->gen_count; ++g) {
-    /* design.amc.fwd.reuse */
-    if (amc->gens[g].fwd != NULL)
-      amc->gens[g].reuse = amc->gens[g].fwd;
+  for (Index g = 0; g < amc->gen_count; ++g)
     amc->gens[g].fwd = NULL;
-  }
   for (aseg = amc->to_space; aseg != NULL; aseg = next) {
     ASSERT(aseg->seg.grey == 0);
     next = aseg->next_to_space;

@@ -37,10 +37,6 @@ typedef struct AMCGen {
   AMCSeg *fwd;              /* the segment survivors are being copied
                                into during the trace, or NULL:
                                design.amc.fwd */
-  AMCSeg *reuse;            /* the last trace's forwarding segment, never
-                               condemned since: the next trace copies
-                               into its free end first
-                               (design.amc.fwd.reuse), or NULL */
   Count seg_count;
 } AMCGen;
 

@@ -199,13 +199,6 @@ void pool_gen_account_alloc(PoolGen *pgen, Size size)
   desc->total_size += size;
 }
 
-void pool_gen_account_new(PoolGen *pgen, Size size)
-{
-  GenDesc *desc = &pgen->chain->gens[pgen->gen];
-  pgen->new_size += size;
-  desc->new_size += size;
-}
-
 void pool_gen_account_free(PoolGen *pgen, Size size)
 {
   GenDesc *desc = &pgen->chain->gens[pgen->gen];

@@ -87,8 +87,5 @@ void pool_gen_finish(PoolGen *pgen);
  * into the generation / gave size bytes back (reclaim, free). */
 void pool_gen_account_alloc(PoolGen *pgen, Size size);
 void pool_gen_account_free(PoolGen *pgen, Size size);
-/* Memory the pool already holds in the generation is taken for new
- * objects again (a segment reopened for copies): new size only. */
-void pool_gen_account_new(PoolGen *pgen, Size size);
 
 #endif /* LAGOON_POOL_GEN_H */
