@@ -1,6 +1,7 @@
 /* pool/scan.c -- scan states, segment colours and the fix dispatch.
  * Design: manual/design/scan.rst */
 #include "pool/scan.h"
+#include "arena/chunk.h"
 
 bool trace_check(const Trace *trace)
 {
@@ -101,6 +102,21 @@ void seg_set_white(Seg *seg, TraceSet white)
   seg->white = white;
 }
 
+/* arena_seg_of_addr with its chunk-cache hit inline: almost every
+ * reference MPS_FIX1 lets through lies in the chunk of the last one. */
+static inline bool scan_seg_of_addr(Seg **seg_o, Arena *arena, Addr ref)
+{
+  Chunk *chunk = atomic_load_explicit(&arena->chunk_cache, memory_order_relaxed);
+  if (LIKELY(chunk != NULL && chunk_has_addr(chunk, ref))) {
+    Seg *seg = chunk_page(chunk, ref)->seg;   /* design.chunk.page.record */
+    if (seg == NULL)
+      return false;
+    *seg_o = seg;
+    return true;
+  }
+  return arena_seg_of_addr(seg_o, arena, ref);
+}
+
 Res scan_fix(ScanState *ss, Addr *ref_io)
 {
   Seg *seg;
@@ -113,7 +129,7 @@ Res scan_fix(ScanState *ss, Addr *ref_io)
     return ss->fix_hook(ss, ref_io);
   ref = *ref_io;
   ++ss->fix_ref_count;
-  if (arena_seg_of_addr(&seg, ss->arena, ref) && (seg->white & ss->traces) != 0) {
+  if (scan_seg_of_addr(&seg, ss->arena, ref) && (seg->white & ss->traces) != 0) {
     Pool *pool = seg->pool;
     res = pool->klass->fix(pool, ss, seg, ref_io);
     if (res != RES_OK)
