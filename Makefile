@@ -195,7 +195,7 @@ $(B)/example/%: example/%.c $(B)/libmps.a
 # ==== BEGIN run-example (the lead defines the main example's command) ====
 # The main example for this milestone: the example clients of the manual,
 # hello first, each built against the hot library and run; any failure stops.
-MAIN_EXAMPLES := hello ap sac commit_limit client_arena debug_pool frames scheme_gc
+MAIN_EXAMPLES := hello ap sac commit_limit client_arena debug_pool frames scheme_gc weaktable_demo
 run-example:
 	$(Q)$(MAKE) --no-print-directory VARIETY=hot BUILDDIR=build/hot example
 	$(Q)set -e; for e in $(MAIN_EXAMPLES); do \
