@@ -564,14 +564,6 @@ static void amc_finish(Pool *pool)
 
 /* ---- Allocation points: design.amc.ap ---- */
 
-/* mps_ap_create(&ap, pool, rank): design.amc.ap.rank */
-static void amc_buffer_varargs(mps_arg_s args[], va_list varargs)
-{
-  args[0].key = MPS_KEY_RANK;
-  args[0].val.rank = va_arg(varargs, mps_rank_t);
-  args[1].key = MPS_KEY_ARGS_END;
-}
-
 static Res amc_buffer_init(Pool *pool, Buffer *buf, const mps_arg_s args[])
 {
   static const mps_key_t keys[] = {MPS_KEY_AP_HASH_ARRAYS, MPS_KEY_RANK};
@@ -1219,7 +1211,7 @@ const PoolClass amc_class = {
   .sig = SIG_POOL_CLASS,
   .name = "AMC",
   .init = amc_init,
-  .buffer_varargs = amc_buffer_varargs,
+  .buffer_varargs = pool_rank_buffer_varargs,
   .grey = amc_grey,
   .scan = amc_scan,
   AMC_CLASS_COMMON

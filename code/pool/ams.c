@@ -58,14 +58,6 @@ static Res ams_init(Pool *pool, const mps_arg_s args[])
   return ams_init_common(pool, args, false);
 }
 
-/* mps_ap_create(&ap, pool, rank) */
-static void ams_buffer_varargs(mps_arg_s args[], va_list varargs)
-{
-  args[0].key = MPS_KEY_RANK;
-  args[0].val.rank = va_arg(varargs, mps_rank_t);
-  args[1].key = MPS_KEY_ARGS_END;
-}
-
 static Res ams_buffer_init(Pool *pool, Buffer *buf, const mps_arg_s args[])
 {
   static const mps_key_t keys[] = {MPS_KEY_RANK};
@@ -94,7 +86,7 @@ const PoolClass ams_class = {
   .varargs = ams_varargs,
   .init = ams_init,
   .finish = markseg_pool_finish,
-  .buffer_varargs = ams_buffer_varargs,
+  .buffer_varargs = pool_rank_buffer_varargs,
   .buffer_init = ams_buffer_init,
   .buffer_fill = markseg_buffer_fill,
   .buffer_empty = markseg_buffer_empty,
@@ -143,7 +135,7 @@ const PoolClass ams_debug_class = {
   .varargs = ams_debug_varargs,
   .init = ams_debug_init,
   .finish = ams_debug_finish,
-  .buffer_varargs = ams_buffer_varargs,
+  .buffer_varargs = pool_rank_buffer_varargs,
   .buffer_init = debug_buffer_init,
   .buffer_fill = debug_buffer_fill,
   .buffer_empty = debug_buffer_empty,

@@ -61,14 +61,6 @@ static Res awl_init(Pool *pool, const mps_arg_s args[])
   return RES_OK;
 }
 
-/* mps_ap_create(&ap, pool, rank) */
-static void awl_buffer_varargs(mps_arg_s args[], va_list varargs)
-{
-  args[0].key = MPS_KEY_RANK;
-  args[0].val.rank = va_arg(varargs, mps_rank_t);
-  args[1].key = MPS_KEY_ARGS_END;
-}
-
 static Res awl_buffer_init(Pool *pool, Buffer *buf, const mps_arg_s args[])
 {
   static const mps_key_t keys[] = {MPS_KEY_RANK};
@@ -177,7 +169,7 @@ const PoolClass awl_class = {
   .varargs = awl_varargs,
   .init = awl_init,
   .finish = markseg_pool_finish,
-  .buffer_varargs = awl_buffer_varargs,
+  .buffer_varargs = pool_rank_buffer_varargs,
   .buffer_init = awl_buffer_init,
   .buffer_fill = markseg_buffer_fill,
   .buffer_empty = markseg_buffer_empty,

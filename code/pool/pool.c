@@ -320,6 +320,15 @@ void pool_no_free(Pool *pool, Addr old, Size size)
   NOTREACHED;
 }
 
+/* mps_ap_create(&ap, pool, rank) for classes whose allocation points
+ * take a rank. */
+void pool_rank_buffer_varargs(mps_arg_s args[], va_list varargs)
+{
+  args[0].key = MPS_KEY_RANK;
+  args[0].val.rank = va_arg(varargs, mps_rank_t);
+  args[1].key = MPS_KEY_ARGS_END;
+}
+
 void pool_no_buffer_varargs(mps_arg_s args[], va_list varargs)
 {
   UNUSED(varargs);

@@ -216,6 +216,7 @@ void pool_no_varargs(mps_arg_s args[], va_list varargs);
 Res pool_no_alloc(Addr *p_o, Pool *pool, Size size);
 void pool_no_free(Pool *pool, Addr old, Size size);
 void pool_no_buffer_varargs(mps_arg_s args[], va_list varargs);
+void pool_rank_buffer_varargs(mps_arg_s args[], va_list varargs);
 Res pool_no_buffer_init(Pool *pool, Buffer *buf, const mps_arg_s args[]);
 Res pool_triv_buffer_init(Pool *pool, Buffer *buf, const mps_arg_s args[]);
 void pool_triv_buffer_finish(Pool *pool, Buffer *buf);

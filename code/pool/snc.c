@@ -106,13 +106,6 @@ static void snc_finish(Pool *pool)
   pool_abstract_finish(pool);
 }
 
-static void snc_buffer_varargs(mps_arg_s args[], va_list varargs)
-{
-  args[0].key = MPS_KEY_RANK;
-  args[0].val.rank = va_arg(varargs, mps_rank_t);
-  args[1].key = MPS_KEY_ARGS_END;
-}
-
 static Res snc_buffer_init(Pool *pool, Buffer *buf, const mps_arg_s args[])
 {
   static const mps_key_t keys[] = {MPS_KEY_RANK};
@@ -308,7 +301,7 @@ const PoolClass snc_class = {
   .finish = snc_finish,
   .alloc = pool_no_alloc,
   .free = pool_no_free,
-  .buffer_varargs = snc_buffer_varargs,
+  .buffer_varargs = pool_rank_buffer_varargs,
   .buffer_init = snc_buffer_init,
   .buffer_finish = snc_buffer_finish,
   .buffer_fill = snc_buffer_fill,

@@ -91,3 +91,29 @@ mps_res_t mps_scan_area_tagged_or_zero(mps_ss_t ss, void *base, void *limit,
   return area_scan(ss, base, limit, tag->mask, tag->pattern,
                    AREA_SELECT_TAGGED_OR_ZERO);
 }
+
+/* design.trace.scan.error, design.root.scan.error: after a scanner of
+ * [base, limit) failed, fix every word of it ambiguously, as it is and
+ * with the bits below a word masked off (a tagged reference), for the
+ * traces, white set and fix hook of the failed scan state.  Ambiguous
+ * fixes by the engine cannot fail; a hook's failure is already the
+ * caller's result. */
+void area_scan_conservatively(ScanState *failed, Addr base, Addr limit)
+{
+  ScanState ss;
+  mps_scan_tag_s tag;
+  Res res;
+
+  tag.mask = (mps_word_t)sizeof(mps_word_t) - 1;
+  tag.pattern = 0;
+  scan_state_init(&ss, failed->arena, failed->traces, RANK_AMBIG);
+  scan_state_set_white(&ss, failed->white);
+  ss.fix_hook = failed->fix_hook;
+  ss.hook_closure = failed->hook_closure;
+  res = mps_scan_area(scan_state_ss(&ss), addr_ptr(base), addr_ptr(limit), NULL);
+  UNUSED(res);
+  res = mps_scan_area_masked(scan_state_ss(&ss), addr_ptr(base), addr_ptr(limit), &tag);
+  UNUSED(res);
+  failed->fix_ref_count += ss.fix_ref_count;
+  scan_state_finish(&ss);
+}

@@ -503,10 +503,7 @@ static Res root_scan(ScanState *ss, Root *root)
  * it did not fix before failing is not seen. */
 static void root_scan_conservatively(ScanState *failed, Root *root)
 {
-  ScanState ss;
-  mps_scan_tag_s tag;
   Addr base, limit;
-  Res res;
 
   if (root->var == ROOT_AREA) {
     base = root->the.area.base;
@@ -517,20 +514,7 @@ static void root_scan_conservatively(ScanState *failed, Root *root)
   } else {
     return;
   }
-  tag.mask = sizeof(mps_word_t) - 1;
-  tag.pattern = 0;
-  scan_state_init(&ss, failed->arena, failed->traces, RANK_AMBIG);
-  scan_state_set_white(&ss, failed->white);
-  ss.fix_hook = failed->fix_hook;      /* a walk sees the same words */
-  ss.hook_closure = failed->hook_closure;
-  /* Ambiguous fixes by the engine cannot fail; a hook's failure is
-   * already the result.  Each word as it is, then masked. */
-  res = mps_scan_area(scan_state_ss(&ss), addr_ptr(base), addr_ptr(limit), NULL);
-  UNUSED(res);
-  res = mps_scan_area_masked(scan_state_ss(&ss), addr_ptr(base), addr_ptr(limit), &tag);
-  UNUSED(res);
-  failed->fix_ref_count += ss.fix_ref_count;
-  scan_state_finish(&ss);
+  area_scan_conservatively(failed, base, limit);
 }
 
 Res roots_scan(ScanState *ss, Globals *g, Rank rank)

@@ -125,6 +125,12 @@ void roots_threads_resume(Globals *g);
  * (design.root.scan.error). */
 Res roots_scan(ScanState *ss, Globals *g, Rank rank) WARN_UNUSED;
 
+/* Fix every word of [base, limit) ambiguously (as it is, and with the
+ * bits below a word masked off) for the traces of `failed`, a scan state
+ * whose scanner of that memory failed.  trace/area.c;
+ * design.trace.scan.error */
+void area_scan_conservatively(ScanState *failed, Addr base, Addr limit);
+
 /* Scan the registers and stack of a thread ambiguously, word-aligned
  * values only: mps_stack_scan_ambig.  cold is the cold end. */
 Res root_stack_scan_ambig(ScanState *ss, Thread *thread, Addr cold) WARN_UNUSED;

@@ -108,29 +108,10 @@ static void trace_note_error(Trace *trace, Res res)
  * ambiguous reference (as it is, and with the bits below a word masked
  * off, so tagged references count): whatever the failed scan would have preserved is
  * preserved, and nothing moves under a word it did not update. */
-static void trace_scan_seg_conservatively(Trace *trace, Seg *seg, ScanState *failed)
+static void trace_scan_seg_conservatively(Seg *seg, ScanState *failed)
 {
-  ScanState ss;
-  mps_scan_tag_s tag;
-  Res res;
-
-  /* Each word as it is, then with the bits below a word masked off (a
-   * tagged reference): a reference to any pool's object is one of the
-   * two. */
-  tag.mask = (mps_word_t)sizeof(mps_word_t) - 1;
-  tag.pattern = 0;
-  scan_state_init(&ss, trace->arena, failed->traces, RANK_AMBIG);
-  scan_state_set_white(&ss, trace->white);
-  res = mps_scan_area(scan_state_ss(&ss), addr_ptr(seg_base(seg)),
-                      addr_ptr(seg_limit(seg)), NULL);
-  ASSERT(res == RES_OK);   /* our own area scanner fixes ambiguously */
-  res = mps_scan_area_masked(scan_state_ss(&ss), addr_ptr(seg_base(seg)),
-                             addr_ptr(seg_limit(seg)), &tag);
-  ASSERT(res == RES_OK);
-  UNUSED(res);
-  failed->fix_ref_count += ss.fix_ref_count;
+  area_scan_conservatively(failed, seg_base(seg), seg_limit(seg));
   failed->fixed_summary = REFSET_UNIV;
-  scan_state_finish(&ss);
 }
 
 static void trace_scan_roots(Trace *trace, Rank rank)
@@ -189,7 +170,7 @@ static void trace_scan_seg(Trace *trace, Seg *seg)
      * this ends). */
     trace_note_error(trace, res);
     seg_set_grey(seg, seg->grey & ~ts);
-    trace_scan_seg_conservatively(trace, seg, &ss);
+    trace_scan_seg_conservatively(seg, &ss);
     total = true;           /* fixed_summary is now everything */
   } else {
     seg_set_grey(seg, seg->grey & ~ts);
