@@ -345,6 +345,7 @@ START_TEST(bad_arguments)
   ck_assert_int_eq(mps_finalize(w.arena, &stack), MPS_RES_PARAM);   /* not ours */
   ck_assert_int_eq(mps_finalize(w.arena, &nothing), MPS_RES_PARAM);
   ck_assert_int_eq(mps_finalize(w.arena, NULL), MPS_RES_PARAM);
+  ck_assert_int_eq(mps_definalize(w.arena, NULL), MPS_RES_PARAM);
   inner = (char *)obj + sizeof(mps_word_t);
   ck_assert_int_eq(mps_finalize(w.arena, &inner), MPS_RES_PARAM);   /* interior */
   ck_assert_int_eq(mps_definalize(w.arena, &obj), MPS_RES_FAIL);    /* never */
